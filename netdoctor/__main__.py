@@ -1,0 +1,3 @@
+from netdoctor.cli import main
+
+raise SystemExit(main())

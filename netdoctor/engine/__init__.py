@@ -1,0 +1,1 @@
+"""The check API, discovery and the runner."""

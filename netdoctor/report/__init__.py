@@ -1,0 +1,1 @@
+"""Render a Report as JSON, a terminal table or Markdown (no Textual here)."""

@@ -1,0 +1,1 @@
+"""Reading snapshot bundles and the typed, cached views checks share."""

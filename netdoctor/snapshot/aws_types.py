@@ -1,0 +1,397 @@
+"""Typed shapes of the AWS bundle files: only the fields netdoctor reads.
+
+Field names are the AWS CLI's own (PascalCase; EKS uses camelCase). Timestamps stay untyped:
+real recordings store them as strings, `str(datetime)` or placebo objects.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from netdoctor.snapshot.k8s_types import Struct
+
+
+class Tag(Struct):
+    Key: str = ""
+    Value: str | None = None
+
+
+def tag_map(tags: list[Tag] | None) -> dict[str, str]:
+    """AWS `[{Key, Value}]` tags as a dict."""
+    return {t.Key: t.Value or "" for t in tags or ()}
+
+
+# --- EKS ---------------------------------------------------------------------------------
+
+
+class VpcConfig(Struct):
+    subnetIds: list[str] | None = None
+    securityGroupIds: list[str] | None = None
+    clusterSecurityGroupId: str | None = None
+    vpcId: str | None = None
+    endpointPublicAccess: bool | None = None
+    endpointPrivateAccess: bool | None = None
+    publicAccessCidrs: list[str] | None = None
+
+
+class KubernetesNetworkConfig(Struct):
+    serviceIpv4Cidr: str | None = None
+    ipFamily: str | None = None
+
+
+class Cluster(Struct):
+    name: str | None = None
+    arn: str | None = None
+    version: str | None = None
+    endpoint: str | None = None
+    status: str | None = None
+    resourcesVpcConfig: VpcConfig = msgspec.field(default_factory=VpcConfig)
+    kubernetesNetworkConfig: KubernetesNetworkConfig | None = None
+
+
+class DescribeCluster(Struct):
+    cluster: Cluster
+
+
+# --- VPC ---------------------------------------------------------------------------------
+
+
+class CidrBlockAssociation(Struct):
+    CidrBlock: str | None = None
+
+
+class Vpc(Struct):
+    VpcId: str = ""
+    CidrBlock: str | None = None
+    CidrBlockAssociationSet: list[CidrBlockAssociation] | None = None
+    IsDefault: bool | None = None
+    Tags: list[Tag] | None = None
+
+    def cidrs(self) -> list[str]:
+        """Every IPv4 CIDR of the VPC, primary first."""
+        found = [self.CidrBlock] if self.CidrBlock else []
+        for assoc in self.CidrBlockAssociationSet or ():
+            if assoc.CidrBlock and assoc.CidrBlock not in found:
+                found.append(assoc.CidrBlock)
+        return found
+
+
+class DescribeVpcs(Struct):
+    Vpcs: list[Vpc]
+
+
+class AttributeBooleanValue(Struct):
+    Value: bool | None = None
+
+
+class DescribeVpcAttribute(Struct):
+    VpcId: str | None = None
+    EnableDnsSupport: AttributeBooleanValue | None = None
+    EnableDnsHostnames: AttributeBooleanValue | None = None
+
+
+class Subnet(Struct):
+    SubnetId: str = ""
+    VpcId: str | None = None
+    CidrBlock: str | None = None
+    AvailabilityZone: str | None = None
+    AvailabilityZoneId: str | None = None
+    AvailableIpAddressCount: int | None = None
+    MapPublicIpOnLaunch: bool | None = None
+    Tags: list[Tag] | None = None
+
+
+class DescribeSubnets(Struct):
+    Subnets: list[Subnet]
+
+
+class RouteTableAssociation(Struct):
+    Main: bool | None = None
+    SubnetId: str | None = None
+    GatewayId: str | None = None
+
+
+class Route(Struct):
+    DestinationCidrBlock: str | None = None
+    DestinationIpv6CidrBlock: str | None = None
+    DestinationPrefixListId: str | None = None
+    GatewayId: str | None = None
+    NatGatewayId: str | None = None
+    TransitGatewayId: str | None = None
+    VpcPeeringConnectionId: str | None = None
+    NetworkInterfaceId: str | None = None
+    InstanceId: str | None = None
+    State: str | None = None
+    Origin: str | None = None
+
+    @property
+    def target(self) -> str:
+        """Where the route sends traffic: the first target id set, or `?`."""
+        for value in (
+            self.NatGatewayId,
+            self.GatewayId,
+            self.TransitGatewayId,
+            self.VpcPeeringConnectionId,
+            self.NetworkInterfaceId,
+            self.InstanceId,
+        ):
+            if value:
+                return value
+        return "?"
+
+
+class RouteTable(Struct):
+    RouteTableId: str = ""
+    VpcId: str | None = None
+    Associations: list[RouteTableAssociation] | None = None
+    Routes: list[Route] | None = None
+
+
+class DescribeRouteTables(Struct):
+    RouteTables: list[RouteTable]
+
+
+class NatGatewayAddress(Struct):
+    PublicIp: str | None = None
+    PrivateIp: str | None = None
+    AllocationId: str | None = None
+    NetworkInterfaceId: str | None = None
+
+
+class NatGateway(Struct):
+    NatGatewayId: str = ""
+    SubnetId: str | None = None
+    VpcId: str | None = None
+    State: str | None = None
+    ConnectivityType: str | None = None
+    FailureCode: str | None = None
+    FailureMessage: str | None = None
+    NatGatewayAddresses: list[NatGatewayAddress] | None = None
+
+
+class DescribeNatGateways(Struct):
+    NatGateways: list[NatGateway]
+
+
+class InternetGatewayAttachment(Struct):
+    VpcId: str | None = None
+    State: str | None = None
+
+
+class InternetGateway(Struct):
+    InternetGatewayId: str = ""
+    Attachments: list[InternetGatewayAttachment] | None = None
+
+
+class DescribeInternetGateways(Struct):
+    InternetGateways: list[InternetGateway]
+
+
+# --- instances and ENIs ------------------------------------------------------------------
+
+
+class GroupIdentifier(Struct):
+    GroupId: str = ""
+    GroupName: str | None = None
+
+
+class PrivateIpAddress(Struct):
+    PrivateIpAddress: str | None = None
+    Primary: bool | None = None
+
+
+class Ipv4Prefix(Struct):
+    Ipv4Prefix: str | None = None
+
+
+class Attachment(Struct):
+    InstanceId: str | None = None
+    DeviceIndex: int | None = None
+    NetworkCardIndex: int | None = None
+    Status: str | None = None
+
+
+class InstanceNetworkInterface(Struct):
+    NetworkInterfaceId: str = ""
+    SubnetId: str | None = None
+    InterfaceType: str | None = None
+    Attachment: Attachment | None = None
+    PrivateIpAddresses: list[PrivateIpAddress] | None = None
+    Ipv4Prefixes: list[Ipv4Prefix] | None = None
+    Groups: list[GroupIdentifier] | None = None
+
+
+class Placement(Struct):
+    AvailabilityZone: str | None = None
+
+
+class InstanceState(Struct):
+    Name: str | None = None
+
+
+class Instance(Struct):
+    InstanceId: str = ""
+    InstanceType: str | None = None
+    Placement: Placement | None = None
+    PrivateIpAddress: str | None = None
+    PrivateDnsName: str | None = None
+    PublicIpAddress: str | None = None
+    SubnetId: str | None = None
+    VpcId: str | None = None
+    State: InstanceState | None = None
+    Hypervisor: str | None = None
+    SecurityGroups: list[GroupIdentifier] | None = None
+    NetworkInterfaces: list[InstanceNetworkInterface] | None = None
+    Tags: list[Tag] | None = None
+
+    @property
+    def zone(self) -> str | None:
+        """The instance's availability zone."""
+        return self.Placement.AvailabilityZone if self.Placement else None
+
+
+class Reservation(Struct):
+    Instances: list[Instance] | None = None
+
+
+class DescribeInstances(Struct):
+    Reservations: list[Reservation]
+
+
+class NetworkCard(Struct):
+    NetworkCardIndex: int | None = None
+    MaximumNetworkInterfaces: int | None = None
+
+
+class NetworkInfo(Struct):
+    MaximumNetworkInterfaces: int | None = None
+    Ipv4AddressesPerInterface: int | None = None
+    DefaultNetworkCardIndex: int | None = None
+    NetworkCards: list[NetworkCard] | None = None
+
+
+class VCpuInfo(Struct):
+    DefaultVCpus: int | None = None
+
+
+class InstanceTypeInfo(Struct):
+    InstanceType: str = ""
+    Hypervisor: str | None = None
+    BareMetal: bool | None = None
+    VCpuInfo: VCpuInfo | None = None
+    NetworkInfo: NetworkInfo | None = None
+
+
+class DescribeInstanceTypes(Struct):
+    InstanceTypes: list[InstanceTypeInfo]
+
+
+class NetworkInterface(Struct):
+    NetworkInterfaceId: str = ""
+    SubnetId: str | None = None
+    VpcId: str | None = None
+    AvailabilityZone: str | None = None
+    InterfaceType: str | None = None
+    Status: str | None = None
+    Description: str | None = None
+    PrivateIpAddress: str | None = None
+    Attachment: Attachment | None = None
+    PrivateIpAddresses: list[PrivateIpAddress] | None = None
+    Ipv4Prefixes: list[Ipv4Prefix] | None = None
+    Groups: list[GroupIdentifier] | None = None
+    TagSet: list[Tag] | None = None
+
+
+class DescribeNetworkInterfaces(Struct):
+    NetworkInterfaces: list[NetworkInterface]
+
+
+class IpRange(Struct):
+    CidrIp: str | None = None
+
+
+class Ipv6Range(Struct):
+    CidrIpv6: str | None = None
+
+
+class UserIdGroupPair(Struct):
+    GroupId: str | None = None
+
+
+class IpPermission(Struct):
+    IpProtocol: str | None = None
+    FromPort: int | None = None
+    ToPort: int | None = None
+    IpRanges: list[IpRange] | None = None
+    Ipv6Ranges: list[Ipv6Range] | None = None
+    UserIdGroupPairs: list[UserIdGroupPair] | None = None
+
+    def covers_port(self, port: int) -> bool:
+        """True when the rule admits TCP traffic to `port`."""
+        if self.IpProtocol in ("-1", "all"):
+            return True
+        if self.IpProtocol not in ("tcp", "6"):
+            return False
+        low = self.FromPort if self.FromPort is not None else 0
+        high = self.ToPort if self.ToPort is not None else 65535
+        return low <= port <= high
+
+
+class SecurityGroup(Struct):
+    GroupId: str = ""
+    GroupName: str | None = None
+    VpcId: str | None = None
+    IpPermissions: list[IpPermission] | None = None
+    IpPermissionsEgress: list[IpPermission] | None = None
+
+
+class DescribeSecurityGroups(Struct):
+    SecurityGroups: list[SecurityGroup]
+
+
+class VpcEndpoint(Struct):
+    VpcEndpointId: str = ""
+    VpcEndpointType: str | None = None
+    VpcId: str | None = None
+    ServiceName: str | None = None
+    State: str | None = None
+    RouteTableIds: list[str] | None = None
+    SubnetIds: list[str] | None = None
+    PrivateDnsEnabled: bool | None = None
+
+
+class DescribeVpcEndpoints(Struct):
+    VpcEndpoints: list[VpcEndpoint]
+
+
+class LoadBalancerState(Struct):
+    Code: str | None = None
+
+
+class LoadBalancer(Struct):
+    LoadBalancerArn: str = ""
+    LoadBalancerName: str | None = None
+    DNSName: str | None = None
+    Scheme: str | None = None
+    VpcId: str | None = None
+    Type: str | None = None
+    State: LoadBalancerState | None = None
+    SecurityGroups: list[str] | None = None
+
+
+class DescribeLoadBalancers(Struct):
+    LoadBalancers: list[LoadBalancer]
+
+
+class TargetGroup(Struct):
+    TargetGroupArn: str = ""
+    TargetGroupName: str | None = None
+    Protocol: str | None = None
+    Port: int | None = None
+    VpcId: str | None = None
+    TargetType: str | None = None
+    LoadBalancerArns: list[str] | None = None
+
+
+class DescribeTargetGroups(Struct):
+    TargetGroups: list[TargetGroup]

@@ -1,0 +1,205 @@
+"""Open a snapshot bundle (directory or archive) and read its files safely.
+
+A `Bundle` is the raw file layer: bytes in, parsed JSON out, with every error turned into one line
+naming the file and, where it applies, the JSON path. Typed views live in `snapshot.py`.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any, TypeVar
+
+import msgspec
+import orjson
+
+from netdoctor.errors import BundleError
+from netdoctor.snapshot import files as f
+from netdoctor.snapshot.archive import SizeLimits, extract, is_archive
+
+T = TypeVar("T")
+
+_MARKERS = (f.META, "k8s", "aws")
+
+
+class Bundle:
+    """The files of one snapshot, read-only. Archives are extracted to a private temp dir."""
+
+    def __init__(self, root: Path, label: str, cleanup: Path | None = None) -> None:
+        self.root = root
+        """Directory holding `meta.json`, `k8s/` and `aws/`."""
+        self.label = label
+        """The path the user gave, for messages."""
+        self._cleanup = cleanup
+        self._real_root = root.resolve()
+
+    def __enter__(self) -> Bundle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove the temp dir an archive was extracted into (a directory bundle is untouched)."""
+        if self._cleanup is not None:
+            shutil.rmtree(self._cleanup, ignore_errors=True)
+            self._cleanup = None
+
+    def _path(self, rel: str) -> Path | None:
+        path = self.root / rel
+        if not path.is_file():
+            return None
+        if path.is_symlink() or any(p.is_symlink() for p in path.parents if p != self.root):
+            real = path.resolve()
+            if not real.is_relative_to(self._real_root):
+                raise BundleError(
+                    f"{rel}: is a link to {real}, outside the bundle; refusing to read it"
+                )
+        return path
+
+    def has(self, rel: str) -> bool:
+        """True when the bundle holds that file."""
+        return self._path(rel) is not None
+
+    def present(self) -> list[str]:
+        """The known bundle files present, in BUNDLE-FORMAT.md order."""
+        return [rel for rel in (f.META, *f.ALL_FILES) if self.has(rel)]
+
+    def read_bytes(self, rel: str) -> bytes | None:
+        """The file's content as UTF-8 bytes (BOMs and UTF-16 handled), or None when absent."""
+        path = self._path(rel)
+        if path is None:
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise BundleError(f"{rel}: cannot read ({exc.strerror or exc})") from exc
+        return to_utf8(rel, data)
+
+    def read_json(self, rel: str) -> Any | None:
+        """The file parsed as generic JSON, or None when absent."""
+        data = self.read_bytes(rel)
+        if data is None:
+            return None
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise BundleError(f"{rel}: not valid JSON: {_orjson_position(data, exc)}") from exc
+
+    def decode(self, rel: str, typ: type[T]) -> T | None:
+        """The file decoded into a typed shape, or None when absent.
+
+        Raises:
+            BundleError: bad JSON or a wrong shape, naming the file and the JSON path.
+        """
+        data = self.read_bytes(rel)
+        if data is None:
+            return None
+        return decode_bytes(rel, data, typ)
+
+
+def decode_bytes(rel: str, data: bytes, typ: type[T]) -> T:
+    """Decode JSON bytes into `typ`, turning msgspec errors into one-line BundleErrors."""
+    try:
+        return msgspec.json.decode(data, type=typ)
+    except msgspec.ValidationError as exc:
+        raise BundleError(f"{rel}: {describe_validation_error(str(exc))}") from exc
+    except msgspec.DecodeError as exc:
+        raise BundleError(f"{rel}: not valid JSON: {_msgspec_position(data, str(exc))}") from exc
+
+
+_AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+
+
+def describe_validation_error(message: str) -> str:
+    """`Expected `int`, got `str` - at `$.a[0].b`` → `a[0].b: expected int, got str`."""
+    match = _AT.match(message.strip())
+    what, path = (match["what"], match["path"]) if match else (message, None)
+    what = what.replace("`", "")
+    what = what[:1].lower() + what[1:]
+    path = (path or "").lstrip(".")
+    return f"{path}: {what}" if path else what
+
+
+def _line_col(data: bytes, offset: int) -> str:
+    offset = max(0, min(offset, len(data)))
+    line = data.count(b"\n", 0, offset) + 1
+    col = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    return f"line {line}, column {col}"
+
+
+def _msgspec_position(data: bytes, message: str) -> str:
+    match = re.search(r"\(byte (\d+)\)", message)
+    reason = re.sub(r"^JSON is malformed: ", "", message)
+    reason = re.sub(r"\s*\(byte \d+\)", "", reason)
+    if not data.strip():
+        return "the file is empty"
+    if match:
+        return f"{reason} at {_line_col(data, int(match.group(1)))}"
+    return reason
+
+
+def _orjson_position(data: bytes, exc: orjson.JSONDecodeError) -> str:
+    if not data.strip():
+        return "the file is empty"
+    return f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
+
+
+def to_utf8(rel: str, data: bytes) -> bytes:
+    """Normalise a file's bytes to UTF-8: strip a UTF-8 BOM, transcode UTF-16 (PowerShell `>`)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:]
+    encoding = None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif len(data) >= 2 and data[0] != 0 and data[1] == 0:
+        encoding = "utf-16-le"
+    elif len(data) >= 2 and data[0] == 0 and data[1] != 0:
+        encoding = "utf-16-be"
+    if encoding is None:
+        return data
+    try:
+        return data.decode(encoding).encode("utf-8")
+    except UnicodeError as exc:
+        raise BundleError(f"{rel}: not valid {encoding.upper()} text ({exc.reason})") from exc
+
+
+def find_root(path: Path) -> Path | None:
+    """The directory under `path` that holds the bundle files, or None when there is none."""
+    if any((path / m).exists() for m in _MARKERS):
+        return path
+    children = [c for c in path.iterdir() if not c.name.startswith(".")] if path.is_dir() else []
+    if len(children) == 1 and children[0].is_dir():
+        return find_root(children[0])
+    return None
+
+
+def open_bundle(path: str | Path, limits: SizeLimits | None = None) -> Bundle:
+    """Open a bundle directory or archive.
+
+    Raises:
+        BundleError: the path does not exist, is unreadable, is a hostile or corrupt archive, or
+            holds no bundle files.
+    """
+    source = Path(path)
+    if not source.exists():
+        raise BundleError(f"{source}: no such file or directory")
+    cleanup: Path | None = None
+    if source.is_dir():
+        base = source
+    elif is_archive(source):
+        base = cleanup = extract(source, limits or SizeLimits())
+    else:
+        raise BundleError(
+            f"{source}: not a bundle: expected a directory, .tar.gz, .tgz, .tar or .zip"
+        )
+    root = find_root(base)
+    if root is None or not any((root / rel).is_file() for rel in (f.META, *f.ALL_FILES)):
+        if cleanup is not None:
+            shutil.rmtree(cleanup, ignore_errors=True)
+        raise BundleError(
+            f"{source}: no bundle files found (expected k8s/*.json and aws/*.json as in "
+            "BUNDLE-FORMAT.md)"
+        )
+    return Bundle(root, str(source), cleanup)

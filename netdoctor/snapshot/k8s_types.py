@@ -1,0 +1,361 @@
+"""Typed shapes of the Kubernetes bundle files: only the fields netdoctor reads.
+
+Decoding with these msgspec structs skips every other field without building it, which is what
+keeps a 150,000-pod bundle fast and small. Field names are the API's own (camelCase).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+import msgspec
+
+T = TypeVar("T")
+
+
+class Struct(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Base for the bundle shapes: keyword-only, unknown fields ignored."""
+
+
+class OwnerReference(Struct):
+    kind: str = ""
+    name: str = ""
+
+
+class ObjectMeta(Struct):
+    name: str = ""
+    namespace: str | None = None
+    uid: str | None = None
+    labels: dict[str, str] | None = None
+    annotations: dict[str, str] | None = None
+    creationTimestamp: Any = None
+    ownerReferences: list[OwnerReference] | None = None
+
+
+class KubeList(Struct, Generic[T]):
+    """A `kubectl get -o json` List: only `items` matters."""
+
+    items: list[T]
+
+
+# --- nodes -------------------------------------------------------------------------------
+
+Quantity = str | int | float
+
+
+class NodeCondition(Struct):
+    type: str = ""
+    status: str = ""
+    reason: str | None = None
+    message: str | None = None
+
+
+class NodeAddress(Struct):
+    type: str = ""
+    address: str = ""
+
+
+class Taint(Struct):
+    key: str = ""
+    value: str | None = None
+    effect: str = ""
+
+
+class NodeSpec(Struct):
+    providerID: str | None = None
+    unschedulable: bool | None = None
+    taints: list[Taint] | None = None
+
+
+class NodeStatus(Struct):
+    capacity: dict[str, Quantity] | None = None
+    allocatable: dict[str, Quantity] | None = None
+    conditions: list[NodeCondition] | None = None
+    addresses: list[NodeAddress] | None = None
+
+
+class Node(Struct):
+    metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
+    spec: NodeSpec = msgspec.field(default_factory=NodeSpec)
+    status: NodeStatus = msgspec.field(default_factory=NodeStatus)
+
+
+# --- pods --------------------------------------------------------------------------------
+
+
+class ContainerStateWaiting(Struct):
+    reason: str | None = None
+    message: str | None = None
+
+
+class ContainerState(Struct):
+    waiting: ContainerStateWaiting | None = None
+    running: dict[str, Any] | None = None
+    terminated: dict[str, Any] | None = None
+
+
+class ContainerStatus(Struct):
+    name: str = ""
+    ready: bool | None = None
+    state: ContainerState | None = None
+
+
+class PodCondition(Struct):
+    type: str = ""
+    status: str = ""
+    reason: str | None = None
+    message: str | None = None
+
+
+class PodStatus(Struct):
+    phase: str | None = None
+    podIP: str | None = None
+    hostIP: str | None = None
+    reason: str | None = None
+    message: str | None = None
+    conditions: list[PodCondition] | None = None
+    containerStatuses: list[ContainerStatus] | None = None
+
+
+class Container(Struct):
+    name: str = ""
+    image: str | None = None
+
+
+class PodSpec(Struct):
+    nodeName: str | None = None
+    hostNetwork: bool | None = None
+    serviceAccountName: str | None = None
+    containers: list[Container] | None = None
+
+
+class Pod(Struct):
+    metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
+    spec: PodSpec = msgspec.field(default_factory=PodSpec)
+    status: PodStatus = msgspec.field(default_factory=PodStatus)
+
+
+# --- events ------------------------------------------------------------------------------
+
+
+class ObjectReference(Struct):
+    kind: str | None = None
+    name: str | None = None
+    namespace: str | None = None
+
+
+class Event(Struct):
+    metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
+    involvedObject: ObjectReference | None = None
+    regarding: ObjectReference | None = None  # events.k8s.io/v1 shape
+    reason: str | None = None
+    message: str | None = None
+    note: str | None = None  # events.k8s.io/v1 shape
+    type: str | None = None
+    count: int | None = None
+    firstTimestamp: Any = None
+    lastTimestamp: Any = None
+    eventTime: Any = None
+
+    @property
+    def target(self) -> ObjectReference:
+        """The object the event is about, from either event API shape."""
+        return self.involvedObject or self.regarding or ObjectReference()
+
+    @property
+    def text(self) -> str:
+        """The event's message, from either event API shape."""
+        return self.message or self.note or ""
+
+
+# --- services and ingresses --------------------------------------------------------------
+
+
+class ServicePort(Struct):
+    name: str | None = None
+    protocol: str | None = None
+    port: int | None = None
+    targetPort: int | str | None = None
+    nodePort: int | None = None
+
+
+class ServiceSpec(Struct):
+    type: str | None = None
+    clusterIP: str | None = None
+    ports: list[ServicePort] | None = None
+    selector: dict[str, str] | None = None
+    externalTrafficPolicy: str | None = None
+    loadBalancerClass: str | None = None
+
+
+class Service(Struct):
+    metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
+    spec: ServiceSpec = msgspec.field(default_factory=ServiceSpec)
+
+
+class ServiceBackendPort(Struct):
+    number: int | None = None
+    name: str | None = None
+
+
+class IngressServiceBackend(Struct):
+    name: str = ""
+    port: ServiceBackendPort | None = None
+
+
+class IngressBackend(Struct):
+    service: IngressServiceBackend | None = None
+    serviceName: str | None = None  # networking.k8s.io/v1beta1 shape, still seen in the wild
+    servicePort: int | str | None = None
+
+    @property
+    def service_name(self) -> str | None:
+        """The backend service name, from either Ingress API shape."""
+        return self.service.name if self.service else self.serviceName
+
+
+class HTTPIngressPath(Struct):
+    path: str | None = None
+    backend: IngressBackend | None = None
+
+
+class HTTPIngressRuleValue(Struct):
+    paths: list[HTTPIngressPath] | None = None
+
+
+class IngressRule(Struct):
+    host: str | None = None
+    http: HTTPIngressRuleValue | None = None
+
+
+class IngressSpec(Struct):
+    ingressClassName: str | None = None
+    defaultBackend: IngressBackend | None = None
+    backend: IngressBackend | None = None
+    rules: list[IngressRule] | None = None
+
+
+class Ingress(Struct):
+    metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
+    spec: IngressSpec = msgspec.field(default_factory=IngressSpec)
+
+    def backends(self) -> list[IngressBackend]:
+        """Every backend the Ingress routes to: default backend first, then each path."""
+        found = [b for b in (self.spec.defaultBackend, self.spec.backend) if b]
+        for rule in self.spec.rules or ():
+            for path in (rule.http.paths if rule.http else None) or ():
+                if path.backend:
+                    found.append(path.backend)
+        return found
+
+
+# --- DaemonSets and ConfigMaps -----------------------------------------------------------
+
+
+class EnvVar(Struct):
+    name: str = ""
+    value: str | None = None
+
+
+class DaemonContainer(Struct):
+    name: str = ""
+    image: str | None = None
+    env: list[EnvVar] | None = None
+
+
+class DaemonPodSpec(Struct):
+    containers: list[DaemonContainer] | None = None
+    initContainers: list[DaemonContainer] | None = None
+
+
+class DaemonPodTemplate(Struct):
+    spec: DaemonPodSpec = msgspec.field(default_factory=DaemonPodSpec)
+
+
+class DaemonSetSpec(Struct):
+    template: DaemonPodTemplate = msgspec.field(default_factory=DaemonPodTemplate)
+
+
+class DaemonSetStatus(Struct):
+    desiredNumberScheduled: int | None = None
+    numberReady: int | None = None
+
+
+class DaemonSet(Struct):
+    metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
+    spec: DaemonSetSpec = msgspec.field(default_factory=DaemonSetSpec)
+    status: DaemonSetStatus = msgspec.field(default_factory=DaemonSetStatus)
+
+
+class ConfigMap(Struct):
+    metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
+    data: dict[str, str] | None = None
+
+
+# --- VPC CNI and load balancer controller custom resources -------------------------------
+
+
+class ENIConfigSpec(Struct):
+    subnet: str | None = None
+    securityGroups: list[str] | None = None
+
+
+class ENIConfig(Struct):
+    metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
+    spec: ENIConfigSpec = msgspec.field(default_factory=ENIConfigSpec)
+
+
+class LabelSelectorRequirement(Struct):
+    key: str = ""
+    operator: str = ""
+    values: list[str] | None = None
+
+
+class LabelSelector(Struct):
+    matchLabels: dict[str, str] | None = None
+    matchExpressions: list[LabelSelectorRequirement] | None = None
+
+
+class SecurityGroupIds(Struct):
+    groupIds: list[str] | None = None
+
+
+class SecurityGroupPolicySpec(Struct):
+    podSelector: LabelSelector | None = None
+    serviceAccountSelector: LabelSelector | None = None
+    securityGroups: SecurityGroupIds | None = None
+
+
+class SecurityGroupPolicy(Struct):
+    metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
+    spec: SecurityGroupPolicySpec = msgspec.field(default_factory=SecurityGroupPolicySpec)
+
+
+class CNINodeFeature(Struct):
+    name: str = ""
+    value: str | None = None
+
+
+class CNINodeSpec(Struct):
+    features: list[CNINodeFeature] | None = None
+
+
+class CNINode(Struct):
+    metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
+    spec: CNINodeSpec = msgspec.field(default_factory=CNINodeSpec)
+
+
+class ServiceReference(Struct):
+    name: str = ""
+    port: int | str | None = None
+
+
+class TargetGroupBindingSpec(Struct):
+    serviceRef: ServiceReference | None = None
+    targetGroupARN: str | None = None
+    targetType: str | None = None
+
+
+class TargetGroupBinding(Struct):
+    metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
+    spec: TargetGroupBindingSpec = msgspec.field(default_factory=TargetGroupBindingSpec)

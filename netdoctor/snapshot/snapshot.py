@@ -1,0 +1,274 @@
+"""The Snapshot that checks read: typed, cached views over one bundle.
+
+Each file is decoded once, into the typed shapes of `k8s_types`/`aws_types`, the first time
+something asks for it (or up front with `load`). Derived facts shared between checks live in
+`views.py` and are reached through `Snapshot.views`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from netdoctor.errors import BundleError
+from netdoctor.models import SnapshotInfo
+from netdoctor.snapshot import aws_types as a
+from netdoctor.snapshot import files as f
+from netdoctor.snapshot import k8s_types as k
+from netdoctor.snapshot.bundle import Bundle, decode_bytes
+from netdoctor.snapshot.quantity import parse_count
+
+if TYPE_CHECKING:
+    from netdoctor.snapshot.views import Views
+
+
+class Meta(k.Struct):
+    cluster: str | None = None
+    region: str | None = None
+    captured_at: str | None = None
+    source: str | None = None
+
+
+# The typed shape of each bundle file.
+SHAPES: dict[str, type] = {
+    f.K8S_NODES: k.KubeList[k.Node],
+    f.K8S_PODS: k.KubeList[k.Pod],
+    f.K8S_SERVICES: k.KubeList[k.Service],
+    f.K8S_INGRESSES: k.KubeList[k.Ingress],
+    f.K8S_EVENTS: k.KubeList[k.Event],
+    f.K8S_DAEMONSETS: k.KubeList[k.DaemonSet],
+    f.K8S_CONFIGMAPS: k.KubeList[k.ConfigMap],
+    f.K8S_ENICONFIGS: k.KubeList[k.ENIConfig],
+    f.K8S_SECURITY_GROUP_POLICIES: k.KubeList[k.SecurityGroupPolicy],
+    f.K8S_CNINODES: k.KubeList[k.CNINode],
+    f.K8S_TARGET_GROUP_BINDINGS: k.KubeList[k.TargetGroupBinding],
+    f.AWS_CLUSTER: a.DescribeCluster,
+    f.AWS_VPCS: a.DescribeVpcs,
+    f.AWS_VPC_DNS_SUPPORT: a.DescribeVpcAttribute,
+    f.AWS_VPC_DNS_HOSTNAMES: a.DescribeVpcAttribute,
+    f.AWS_SUBNETS: a.DescribeSubnets,
+    f.AWS_ROUTE_TABLES: a.DescribeRouteTables,
+    f.AWS_NAT_GATEWAYS: a.DescribeNatGateways,
+    f.AWS_INTERNET_GATEWAYS: a.DescribeInternetGateways,
+    f.AWS_INSTANCES: a.DescribeInstances,
+    f.AWS_INSTANCE_TYPES: a.DescribeInstanceTypes,
+    f.AWS_NETWORK_INTERFACES: a.DescribeNetworkInterfaces,
+    f.AWS_SECURITY_GROUPS: a.DescribeSecurityGroups,
+    f.AWS_VPC_ENDPOINTS: a.DescribeVpcEndpoints,
+    f.AWS_LOAD_BALANCERS: a.DescribeLoadBalancers,
+    f.AWS_TARGET_GROUPS: a.DescribeTargetGroups,
+}
+
+
+class Snapshot:
+    """A read-only, typed view of one bundle. Checks receive one and never do I/O themselves."""
+
+    def __init__(self, bundle: Bundle) -> None:
+        self.bundle = bundle
+        self._docs: dict[str, Any] = {}
+        self._raw: dict[str, Any] = {}
+        self.info = self._read_meta()
+        """The `snapshot` block of the report (cluster, region, captured_at, source)."""
+
+    # --- files ---------------------------------------------------------------------------
+
+    def has(self, rel: str) -> bool:
+        """True when the bundle holds that file."""
+        return rel in self._docs or self.bundle.has(rel)
+
+    def load(self, rels: list[str] | tuple[str, ...]) -> None:
+        """Decode and validate these files now, so bad input fails before any check runs."""
+        for rel in rels:
+            if rel in SHAPES:
+                self.doc(rel)
+
+    def doc(self, rel: str) -> Any:
+        """The typed document of a bundle file, or None when the bundle lacks it."""
+        if rel not in self._docs:
+            data = self.bundle.read_bytes(rel)
+            doc = None if data is None else decode_bytes(rel, data, SHAPES[rel])
+            if rel == f.K8S_NODES and doc is not None:
+                _validate_node_quantities(doc)
+            self._docs[rel] = doc
+        return self._docs[rel]
+
+    def raw(self, rel: str) -> Any:
+        """The file as generic JSON (dicts and lists), or None when absent. For plug-ins and
+        the inspector; built-in checks use the typed accessors, which are far cheaper."""
+        if rel not in self._raw:
+            self._raw[rel] = self.bundle.read_json(rel)
+        return self._raw[rel]
+
+    def _items(self, rel: str) -> list[Any]:
+        doc = self.doc(rel)
+        return doc.items if doc is not None else []
+
+    def _read_meta(self) -> SnapshotInfo:
+        data = self.bundle.read_bytes(f.META)
+        if data is None:
+            return SnapshotInfo()
+        meta = decode_bytes(f.META, data, Meta)
+        if meta.captured_at is not None:
+            try:
+                datetime.fromisoformat(meta.captured_at)
+            except ValueError:
+                raise BundleError(
+                    f"{f.META}: captured_at: expected an RFC 3339 time, got {meta.captured_at!r}"
+                ) from None
+        return SnapshotInfo(**msgspec.structs.asdict(meta))
+
+    # --- Kubernetes ----------------------------------------------------------------------
+
+    @property
+    def nodes(self) -> list[k.Node]:
+        return self._items(f.K8S_NODES)
+
+    @property
+    def pods(self) -> list[k.Pod]:
+        return self._items(f.K8S_PODS)
+
+    @property
+    def services(self) -> list[k.Service]:
+        return self._items(f.K8S_SERVICES)
+
+    @property
+    def ingresses(self) -> list[k.Ingress]:
+        return self._items(f.K8S_INGRESSES)
+
+    @property
+    def events(self) -> list[k.Event]:
+        return self._items(f.K8S_EVENTS)
+
+    @property
+    def daemonsets(self) -> list[k.DaemonSet]:
+        return self._items(f.K8S_DAEMONSETS)
+
+    @property
+    def configmaps(self) -> list[k.ConfigMap]:
+        return self._items(f.K8S_CONFIGMAPS)
+
+    @property
+    def eniconfigs(self) -> list[k.ENIConfig]:
+        return self._items(f.K8S_ENICONFIGS)
+
+    @property
+    def security_group_policies(self) -> list[k.SecurityGroupPolicy]:
+        return self._items(f.K8S_SECURITY_GROUP_POLICIES)
+
+    @property
+    def cninodes(self) -> list[k.CNINode]:
+        return self._items(f.K8S_CNINODES)
+
+    @property
+    def target_group_bindings(self) -> list[k.TargetGroupBinding]:
+        return self._items(f.K8S_TARGET_GROUP_BINDINGS)
+
+    # --- AWS -----------------------------------------------------------------------------
+
+    @property
+    def cluster(self) -> a.Cluster | None:
+        doc = self.doc(f.AWS_CLUSTER)
+        return doc.cluster if doc is not None else None
+
+    @property
+    def vpcs(self) -> list[a.Vpc]:
+        doc = self.doc(f.AWS_VPCS)
+        return doc.Vpcs if doc is not None else []
+
+    @property
+    def dns_support(self) -> bool | None:
+        """`enableDnsSupport` of the described VPC, None when not collected."""
+        doc = self.doc(f.AWS_VPC_DNS_SUPPORT)
+        value = doc.EnableDnsSupport if doc is not None else None
+        return value.Value if value is not None else None
+
+    @property
+    def dns_hostnames(self) -> bool | None:
+        """`enableDnsHostnames` of the described VPC, None when not collected."""
+        doc = self.doc(f.AWS_VPC_DNS_HOSTNAMES)
+        value = doc.EnableDnsHostnames if doc is not None else None
+        return value.Value if value is not None else None
+
+    @property
+    def subnets(self) -> list[a.Subnet]:
+        doc = self.doc(f.AWS_SUBNETS)
+        return doc.Subnets if doc is not None else []
+
+    @property
+    def route_tables(self) -> list[a.RouteTable]:
+        doc = self.doc(f.AWS_ROUTE_TABLES)
+        return doc.RouteTables if doc is not None else []
+
+    @property
+    def nat_gateways(self) -> list[a.NatGateway]:
+        doc = self.doc(f.AWS_NAT_GATEWAYS)
+        return doc.NatGateways if doc is not None else []
+
+    @property
+    def internet_gateways(self) -> list[a.InternetGateway]:
+        doc = self.doc(f.AWS_INTERNET_GATEWAYS)
+        return doc.InternetGateways if doc is not None else []
+
+    @cached_property
+    def instances(self) -> list[a.Instance]:
+        doc = self.doc(f.AWS_INSTANCES)
+        if doc is None:
+            return []
+        return [i for r in doc.Reservations for i in r.Instances or ()]
+
+    @property
+    def instance_types(self) -> list[a.InstanceTypeInfo]:
+        doc = self.doc(f.AWS_INSTANCE_TYPES)
+        return doc.InstanceTypes if doc is not None else []
+
+    @property
+    def network_interfaces(self) -> list[a.NetworkInterface]:
+        doc = self.doc(f.AWS_NETWORK_INTERFACES)
+        return doc.NetworkInterfaces if doc is not None else []
+
+    @property
+    def security_groups(self) -> list[a.SecurityGroup]:
+        doc = self.doc(f.AWS_SECURITY_GROUPS)
+        return doc.SecurityGroups if doc is not None else []
+
+    @property
+    def vpc_endpoints(self) -> list[a.VpcEndpoint]:
+        doc = self.doc(f.AWS_VPC_ENDPOINTS)
+        return doc.VpcEndpoints if doc is not None else []
+
+    @property
+    def load_balancers(self) -> list[a.LoadBalancer]:
+        doc = self.doc(f.AWS_LOAD_BALANCERS)
+        return doc.LoadBalancers if doc is not None else []
+
+    @property
+    def target_groups(self) -> list[a.TargetGroup]:
+        doc = self.doc(f.AWS_TARGET_GROUPS)
+        return doc.TargetGroups if doc is not None else []
+
+    # --- derived -------------------------------------------------------------------------
+
+    @cached_property
+    def views(self) -> Views:
+        """Derived facts shared between checks (the node → instance → ENI → subnet → route
+        chain, CNI settings, instance limits, pods per node, events per object)."""
+        from netdoctor.snapshot.views import Views
+
+        return Views(self)
+
+
+def _validate_node_quantities(doc: k.KubeList[k.Node]) -> None:
+    for index, node in enumerate(doc.items):
+        for block in ("allocatable", "capacity"):
+            values = getattr(node.status, block) or {}
+            if "pods" in values:
+                try:
+                    parse_count(values["pods"])
+                except ValueError:
+                    raise BundleError(
+                        f"{f.K8S_NODES}: items[{index}].status.{block}.pods: expected a quantity, "
+                        f"got {values['pods']!r}"
+                    ) from None
