@@ -49,6 +49,9 @@ class Check:
     """Default severity of the check's findings."""
     playbook: ClassVar[str | None] = None
     """Default playbook id for findings; defaults to the check id."""
+    provides: ClassVar[tuple[str, ...]] = ()
+    """Playbook placeholders the check's findings fill (`node`, `subnet_id`...); `cluster`
+    and `region` come from the snapshot and need not be listed."""
 
     source: str = "built-in"
     """Where the check was loaded from (set by the registry)."""
