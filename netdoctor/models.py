@@ -4,7 +4,35 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# The resource kinds built-in checks use in `kind/name` references (AWS ids as AWS prints them).
+RESOURCE_KINDS = (
+    "node",
+    "pod",
+    "service",
+    "ingress",
+    "daemonset",
+    "eniconfig",
+    "securitygrouppolicy",
+    "cninode",
+    "targetgroupbinding",
+    "cluster",
+    "vpc",
+    "subnet",
+    "route-table",
+    "nat-gateway",
+    "internet-gateway",
+    "instance",
+    "eni",
+    "security-group",
+    "vpc-endpoint",
+    "load-balancer",
+    "target-group",
+)
+_RESOURCE = re.compile(r"^[a-z0-9-]+/\S")
 
 
 class Severity(StrEnum):
@@ -45,6 +73,14 @@ class Finding(BaseModel):
     """Playbook id; the runner fills in the check's default."""
     params: dict[str, str] = Field(default_factory=dict, exclude=True)
     """Values for the playbook's command placeholders (`subnet_id`, `node`, ...). Not in JSON."""
+
+    @field_validator("resources")
+    @classmethod
+    def _kind_slash_name(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [r for r in value if not _RESOURCE.match(r)]
+        if bad:
+            raise ValueError(f"resources must be kind/name (e.g. subnet/subnet-0abc), got {bad}")
+        return value
 
 
 class CheckResult(BaseModel):

@@ -116,7 +116,7 @@ def describe_validation_error(message: str) -> str:
     """`Expected `int`, got `str` - at `$.a[0].b`` → `a[0].b: expected int, got str`."""
     match = _AT.match(message.strip())
     what, path = (match["what"], match["path"]) if match else (message, None)
-    what = what.replace("`", "")
+    what = what.replace("`", "").replace(" | null", "").replace(" | ", " or ")
     what = what[:1].lower() + what[1:]
     path = (path or "").lstrip(".")
     return f"{path}: {what}" if path else what

@@ -77,7 +77,9 @@ class Snapshot:
 
     def has(self, rel: str) -> bool:
         """True when the bundle holds that file."""
-        return rel in self._docs or self.bundle.has(rel)
+        if rel in self._docs:
+            return self._docs[rel] is not None
+        return self.bundle.has(rel)
 
     def load(self, rels: list[str] | tuple[str, ...]) -> None:
         """Decode and validate these files now, so bad input fails before any check runs."""

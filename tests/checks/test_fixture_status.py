@@ -22,7 +22,11 @@ def test_fixture_gives_the_status_its_name_says(bundle: Path) -> None:
     assert result.status.value == expected, (result.reason, result.findings)
     check = load_checks(plugins=False).checks[bundle.parent.name]
     playbooks = load_playbooks()
+    from netdoctor.models import RESOURCE_KINDS
+
     for finding in result.findings:
+        kinds = {ref.split("/", 1)[0] for ref in finding.resources}
+        assert kinds <= set(RESOURCE_KINDS), f"unknown resource kinds {kinds - set(RESOURCE_KINDS)}"
         assert set(finding.params) <= set(check.provides), finding
         playbook = playbooks[finding.playbook]
         missing = playbook.placeholders - set(finding.params) - {"cluster", "region"}
