@@ -13,8 +13,9 @@ import msgspec
 T = TypeVar("T")
 
 
-class Struct(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """Base for the bundle shapes: keyword-only, unknown fields ignored."""
+class Struct(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+    """Base for the bundle shapes: keyword-only, unknown fields ignored, untracked by the
+    cyclic GC (the shapes hold no cycles; tracking millions of them is what slows big parses)."""
 
 
 class OwnerReference(Struct):

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Make a netdoctor snapshot bundle by hand with kubectl and the aws CLI (no netdoctor needed).
+# Read-only: only get/list/describe calls. Usage:
+#   CLUSTER=my-cluster REGION=eu-central-1 bash collect-bundle.sh [OUT_DIR]
+# Then: tar czf bundle.tgz -C OUT_DIR .   and   netdoctor check bundle.tgz
+set -uo pipefail
+: "${CLUSTER:?set CLUSTER to the EKS cluster name}"
+: "${REGION:?set REGION, e.g. eu-central-1}"
+OUT=${1:-netdoctor-bundle}
+mkdir -p "$OUT/k8s" "$OUT/aws"
+export AWS_REGION=$REGION
+k() { kubectl get "$@" -o json; }
+k nodes > "$OUT/k8s/nodes.json"
+k pods -A > "$OUT/k8s/pods.json"
+k services -A > "$OUT/k8s/services.json"
+k ingresses -A > "$OUT/k8s/ingresses.json"
+k events -A > "$OUT/k8s/events.json"
+k daemonsets -n kube-system > "$OUT/k8s/daemonsets.json"
+k configmaps -n kube-system --field-selector metadata.name=amazon-vpc-cni > "$OUT/k8s/configmaps.json"
+# Custom resources: a CRD that is not installed leaves its file absent (the checks then skip).
+k eniconfigs.crd.k8s.amazonaws.com > "$OUT/k8s/eniconfigs.json" 2>/dev/null || rm -f "$OUT/k8s/eniconfigs.json"
+k securitygrouppolicies.vpcresources.k8s.aws -A > "$OUT/k8s/securitygrouppolicies.json" 2>/dev/null || rm -f "$OUT/k8s/securitygrouppolicies.json"
+k cninodes.vpcresources.k8s.aws > "$OUT/k8s/cninodes.json" 2>/dev/null || rm -f "$OUT/k8s/cninodes.json"
+k targetgroupbindings.elbv2.k8s.aws -A > "$OUT/k8s/targetgroupbindings.json" 2>/dev/null || rm -f "$OUT/k8s/targetgroupbindings.json"
+
+aws eks describe-cluster --name "$CLUSTER" --output json > "$OUT/aws/eks-describe-cluster.json"
+VPC=$(aws eks describe-cluster --name "$CLUSTER" --query cluster.resourcesVpcConfig.vpcId --output text)
+F="Name=vpc-id,Values=$VPC"
+a() { aws "$@" --output json; }
+a ec2 describe-vpcs --vpc-ids "$VPC" > "$OUT/aws/ec2-describe-vpcs.json"
+a ec2 describe-vpc-attribute --vpc-id "$VPC" --attribute enableDnsSupport > "$OUT/aws/ec2-describe-vpc-attribute-enable-dns-support.json"
+a ec2 describe-vpc-attribute --vpc-id "$VPC" --attribute enableDnsHostnames > "$OUT/aws/ec2-describe-vpc-attribute-enable-dns-hostnames.json"
+a ec2 describe-subnets --filters "$F" > "$OUT/aws/ec2-describe-subnets.json"
+a ec2 describe-route-tables --filters "$F" > "$OUT/aws/ec2-describe-route-tables.json"
+a ec2 describe-nat-gateways --filter "$F" > "$OUT/aws/ec2-describe-nat-gateways.json"
+a ec2 describe-internet-gateways --filters "Name=attachment.vpc-id,Values=$VPC" > "$OUT/aws/ec2-describe-internet-gateways.json"
+a ec2 describe-instances --filters "$F" > "$OUT/aws/ec2-describe-instances.json"
+TYPES=$(aws ec2 describe-instances --filters "$F" --query 'Reservations[].Instances[].InstanceType' --output text | tr '\t' '\n' | sort -u | tr '\n' ' ')
+# shellcheck disable=SC2086
+a ec2 describe-instance-types --instance-types $TYPES > "$OUT/aws/ec2-describe-instance-types.json"
+a ec2 describe-network-interfaces --filters "$F" > "$OUT/aws/ec2-describe-network-interfaces.json"
+a ec2 describe-security-groups --filters "$F" > "$OUT/aws/ec2-describe-security-groups.json"
+a ec2 describe-vpc-endpoints --filters "$F" > "$OUT/aws/ec2-describe-vpc-endpoints.json"
+a elbv2 describe-load-balancers > "$OUT/aws/elbv2-describe-load-balancers.json"
+a elbv2 describe-target-groups > "$OUT/aws/elbv2-describe-target-groups.json"
+printf '{"cluster": "%s", "region": "%s", "captured_at": "%s", "source": "collect-bundle.sh"}\n' \
+  "$CLUSTER" "$REGION" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$OUT/meta.json"
+echo "bundle written to $OUT" >&2
