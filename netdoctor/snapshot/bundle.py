@@ -109,6 +109,14 @@ def decode_bytes(rel: str, data: bytes, typ: type[T]) -> T:
         raise BundleError(f"{rel}: not valid JSON: {_msgspec_position(data, str(exc))}") from exc
 
 
+def convert_generic(rel: str, value: Any, typ: type[T]) -> T:
+    """Convert already-parsed JSON into `typ` (the straightforward path; same errors)."""
+    try:
+        return msgspec.convert(value, type=typ)
+    except msgspec.ValidationError as exc:
+        raise BundleError(f"{rel}: {describe_validation_error(str(exc))}") from exc
+
+
 _AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
 
 

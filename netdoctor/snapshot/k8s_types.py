@@ -187,6 +187,7 @@ class ServiceSpec(Struct):
     selector: dict[str, str] | None = None
     externalTrafficPolicy: str | None = None
     loadBalancerClass: str | None = None
+    allocateLoadBalancerNodePorts: bool | None = None
 
 
 class Service(Struct):

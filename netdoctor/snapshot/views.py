@@ -354,3 +354,20 @@ class Views:
             route_table=self.route_table_for(subnet_id),
             pods=self.pods_by_node.get(node.metadata.name, []),
         )
+
+    def node_security_group_ids(self, view: NodeView) -> list[str]:
+        """The node's own security groups: its instance's, then its primary ENI's (sorted, unique).
+
+        These are the groups that admit NodePort and host traffic; empty when neither the
+        instance nor its primary ENI is in the bundle."""
+        groups = (view.instance.SecurityGroups if view.instance else None) or ()
+        found = {g.GroupId for g in groups if g.GroupId}
+        for eni in view.enis:
+            if eni.device_index == 0 and eni.network_card == 0:
+                found.update(g for g in eni.security_groups if g)
+        return sorted(found)
+
+    @cached_property
+    def cninodes_by_name(self) -> dict[str, k.CNINode]:
+        """CNINode objects (VPC CNI >= 1.15 feature flags) by node name."""
+        return {c.metadata.name: c for c in self.snap.cninodes}
