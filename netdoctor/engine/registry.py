@@ -72,9 +72,23 @@ def _checks_in_module(module: ModuleType) -> list[type[Check]]:
     ]
 
 
+def _package_for(directory: Path, namespace: str) -> str:
+    """A synthetic package whose `__path__` is the folder, so check modules can import their
+    `_helper.py` siblings with `from ._helper import x` without touching `sys.path`."""
+    digest = hashlib.sha1(str(directory.resolve()).encode()).hexdigest()[:8]
+    name = f"{namespace}_{digest}"
+    if name not in sys.modules:
+        package = ModuleType(name)
+        package.__path__ = [str(directory)]
+        package.__package__ = name
+        sys.modules[name] = package
+    return name
+
+
 def _load_file(path: Path, namespace: str) -> ModuleType:
-    digest = hashlib.sha1(str(path.parent).encode()).hexdigest()[:8]
-    name = f"{namespace}.{digest}.{path.stem}"
+    name = f"{_package_for(path.parent, namespace)}.{path.stem}"
+    if name in sys.modules:  # already loaded (a helper imported it, or a second registry)
+        return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")

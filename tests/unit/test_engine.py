@@ -232,3 +232,38 @@ def test_every_report_format_on_the_healthy_example() -> None:
     assert md.out.startswith("# netdoctor report") and "atlas-demo" in md.out
     text = run_cli("check", str(HEALTHY))
     assert "No problems found" in text.out and text.code == 0
+
+
+def test_check_modules_import_their_underscore_helpers_relatively(tmp_path: Path) -> None:
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    (folder / "_shared.py").write_text('LABEL = "from the helper"\n')
+    (folder / "uses_helper.py").write_text(
+        textwrap.dedent(
+            """
+        from netdoctor.engine.api import Check, Severity, files
+        from ._shared import LABEL
+
+        class UsesHelper(Check):
+            id = "uses-helper"
+            title = "Imports a sibling helper"
+            needs = (files.K8S_NODES,)
+
+            def run(self, snap):
+                yield self.finding(Severity.INFO, LABEL)
+        """
+        )
+    )
+    result = run_cli(
+        "check",
+        str(HEALTHY),
+        "--checks-dir",
+        str(folder),
+        "--check",
+        "uses-helper",
+        "--format",
+        "json",
+    )
+    assert _report(result.out)["results"][0]["findings"][0]["title"] == "from the helper"
+    ids = orjson.loads(run_cli("checks", "--checks-dir", str(folder), "--format", "json").out)
+    assert "_shared" not in {c["id"] for c in ids}
