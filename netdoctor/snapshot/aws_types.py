@@ -318,6 +318,10 @@ class UserIdGroupPair(Struct):
     GroupId: str | None = None
 
 
+class PrefixListId(Struct):
+    PrefixListId: str | None = None
+
+
 class IpPermission(Struct):
     IpProtocol: str | None = None
     FromPort: int | None = None
@@ -325,6 +329,7 @@ class IpPermission(Struct):
     IpRanges: list[IpRange] | None = None
     Ipv6Ranges: list[Ipv6Range] | None = None
     UserIdGroupPairs: list[UserIdGroupPair] | None = None
+    PrefixListIds: list[PrefixListId] | None = None
 
     def covers_port(self, port: int) -> bool:
         """True when the rule admits TCP traffic to `port`."""

@@ -371,3 +371,41 @@ class Views:
     def cninodes_by_name(self) -> dict[str, k.CNINode]:
         """CNINode objects (VPC CNI >= 1.15 feature flags) by node name."""
         return {c.metadata.name: c for c in self.snap.cninodes}
+
+    # --- IP capacity as it applies on one node (pod-ip-capacity, prefix-delegation, ...) ------
+
+    def node_max_pods_input(self, view: NodeView) -> MaxPodsInput:
+        """The aws-node settings as they apply on this node. Prefix delegation counts only on
+        Nitro types: elsewhere ipamd logs "Prefix delegation is not supported on non-nitro
+        instance" and falls back to secondary IPs (pkg/ipamd/ipamd.go)."""
+        settings = self.max_pods_input
+        if settings.prefix_delegation and view.limits is not None and not view.limits.nitro:
+            return MaxPodsInput(False, settings.custom_networking, settings.max_eni)
+        return settings
+
+    def node_eni_capacity(self, view: NodeView) -> int | None:
+        """The node's ENI/IP ceiling on pods (like `eni_capacity`, but prefix delegation
+        counted only where it works); None for an unknown instance type."""
+        if view.limits is None:
+            return None
+        return eni_max_pods(view.limits, self.node_max_pods_input(view))
+
+    @cached_property
+    def eniconfigs_by_name(self) -> dict[str, k.ENIConfig]:
+        """ENIConfig objects (custom networking) by name."""
+        return {c.metadata.name: c for c in self.snap.eniconfigs}
+
+    def eniconfig_selection(self, view: NodeView) -> tuple[str, str]:
+        """The ENIConfig name a node selects under custom networking, and where it came from:
+        the `vpc.amazonaws.com/externalEniConfig` label, else the ENI_CONFIG_ANNOTATION_DEF
+        annotation, else the ENI_CONFIG_LABEL_DEF label, else `default` (pkg/eniconfig)."""
+        external = "vpc.amazonaws.com/externalEniConfig"
+        if external in view.labels:
+            return view.labels[external], f"label {external}"
+        annotation = self.cni.eni_config_annotation
+        if annotation in view.annotations:
+            return view.annotations[annotation], f"annotation {annotation}"
+        label = self.cni.eni_config_label
+        if label in view.labels:
+            return view.labels[label], f"label {label}"
+        return "default", f"no {label} label or annotation, so the name `default`"

@@ -1,0 +1,302 @@
+"""trunk-node-label: the exact findings for every fixture bundle, the healthy example, the foreign
+bundles (one of them with security groups for pods switched on), and `can_trunk` against the
+VPC resource controller's own table."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BUNDLES, FOREIGN, HEALTHY, REPO, SHARED, run_one
+
+CHECK = "trunk-node-label"
+FIXTURES = BUNDLES / CHECK
+A = "ip-192-168-102-239.eu-central-1.compute.internal"
+B = "ip-192-168-130-71.eu-central-1.compute.internal"
+C = "ip-192-168-170-158.eu-central-1.compute.internal"
+IDS = {A: "i-04659d7d3b07444d8", B: "i-0bc2cea54fbda0aa8", C: "i-085d5f2c854455484"}
+POD_ENI = "vpc.amazonaws.com/pod-eni"
+
+
+@dataclass(frozen=True)
+class Expected:
+    severity: str
+    title: str
+    """A substring of the title."""
+    resources: tuple[str, ...]
+    evidence: tuple[str, ...]
+    """Substrings that must each appear in some evidence line."""
+    nodes: tuple[str, ...]
+    """The nodes the playbook commands are filled with."""
+    instance_type: str
+
+
+CASES: dict[str, list[Expected]] = {
+    "fail-cninode-feature-missing": [
+        Expected(
+            "warning",
+            f"Node {C} lacks the CNINode feature SecurityGroupsForPods (VPC CNI v1.20.1)",
+            (f"node/{C}",),
+            (
+                f"cninode/{C} features: none",
+                "no trunk ENI among its 2 ENIs (1 slot(s) free)",
+                "ENABLE_POD_ENI=true (aws-node env)",
+                f"allocatable {POD_ENI}: absent",
+            ),
+            (C,),
+            "m6i.large",
+        ),
+    ],
+    "fail-trunk-label-missing-cni-1-14": [
+        Expected(
+            "warning",
+            f"Node {C} lacks the label vpc.amazonaws.com/has-trunk-attached=true (VPC CNI v1.14.1)",
+            (f"node/{C}",),
+            ("label vpc.amazonaws.com/has-trunk-attached=false", "1 slot(s) free"),
+            (C,),
+            "m6i.large",
+        ),
+    ],
+    "fail-non-trunk-instance-types": [
+        Expected(
+            "warning",
+            f"Node {B} (t3.large) cannot hold a trunk ENI",
+            (f"node/{B}",),
+            (
+                "t3.large (bundle): hypervisor nitro; t-family types have no trunk",
+                "node event Unsupported: The instance type t3.large is not supported for trunk "
+                "interface (Security Group for Pods)",
+            ),
+            (B,),
+            "t3.large",
+        ),
+        Expected(
+            "warning",
+            f"Node {C} (m4.large) cannot hold a trunk ENI",
+            (f"node/{C}",),
+            ("m4.large (bundle): hypervisor xen; not a Nitro instance",),
+            (C,),
+            "m4.large",
+        ),
+    ],
+    "fail-eni-slots-full": [
+        Expected(
+            "warning",
+            f"Node {C} uses all 3 ENI slots, so no trunk ENI can attach",
+            (f"node/{C}",),
+            (
+                "3 ENIs attached: eni-06d9517b4dae74a09 (device 0), eni-0caac7171b0574bd4 "
+                "(device 1), eni-",
+                "m6i.large (bundle): 3 ENIs; MAX_ENI=(unset) (default)",
+                "no ENI of type trunk; WARM_ENI_TARGET=1 (aws-node env)",
+                "No slot available for a trunk ENI to be attached.",
+            ),
+            (C,),
+            "m6i.large",
+        ),
+    ],
+    "fail-sgp-pods-pending": [
+        Expected(
+            "critical",
+            "2 pod(s) matched by SecurityGroupPolicy bookstore/bad-payments-db-access are "
+            f"Pending: no node offers {POD_ENI}",
+            (
+                "securitygrouppolicy/bookstore/bad-payments-db-access",
+                "pod/bookstore/payments-7f6d5c4b9a-k2x9p",
+                "pod/bookstore/payments-7f6d5c4b9a-q7w4m",
+            ),
+            (
+                "PodScheduled=False Unschedulable: 0/3 nodes are available: 3 Insufficient "
+                f"{POD_ENI}.",
+                "ENABLE_POD_ENI=false (aws-node env)",
+                f"node/{A}: {POD_ENI} absent",
+            ),
+            (A, B, C),
+            "m6i.large",
+        ),
+        Expected(
+            "critical",
+            f"1 pod(s) matched by a SecurityGroupPolicy are Pending: no node offers {POD_ENI}",
+            ("pod/bookstore/ledger-7f6d5c4b9a-m3n8c",),
+            (
+                f"the SecurityGroupPolicy webhook added a {POD_ENI} request",
+                "securitygrouppolicy/bookstore/bad-ledger-by-service-account selects service "
+                "accounts labelled security-group=ledger; the pod runs as service account ledger",
+            ),
+            (A, B, C),
+            "m6i.large",
+        ),
+    ],
+}
+PASSING = [
+    "pass-sgp-cni-1-15-cninode-features",
+    "pass-sgp-cni-1-14-label",
+    "pass-unknown-cni-version-either-marker",
+]
+
+
+def test_every_fixture_folder_is_covered() -> None:
+    on_disk = {p.name for p in FIXTURES.iterdir() if p.is_dir()}
+    assert on_disk == {*CASES, *PASSING, "skip-no-daemonsets"}
+
+
+@pytest.mark.parametrize("scenario", sorted(CASES))
+def test_fixture_gives_exactly_the_expected_findings(scenario: str) -> None:
+    result = run_one(CHECK, FIXTURES / scenario)
+    assert result.status.value == "fail"
+    expected = CASES[scenario]
+    assert len(result.findings) == len(expected), [f.title for f in result.findings]
+    for want in expected:
+        matches = [f for f in result.findings if want.title in f.title]
+        assert len(matches) == 1, (want.title, [f.title for f in result.findings])
+        found = matches[0]
+        assert found.severity.value == want.severity
+        assert found.resources == want.resources
+        for text in want.evidence:
+            assert any(text in line for line in found.evidence), (text, found.evidence)
+        assert found.params == {
+            "node": " ".join(want.nodes),
+            "instance_id": " ".join(IDS[n] for n in want.nodes),
+            "instance_type": want.instance_type,
+        }
+
+
+def test_pod_pending_for_cpu_is_not_blamed_on_pod_eni() -> None:
+    result = run_one(CHECK, FIXTURES / "fail-sgp-pods-pending")
+    assert not any("reports-" in r for f in result.findings for r in f.resources)
+
+
+@pytest.mark.parametrize("scenario", PASSING)
+def test_healthy_look_alikes_pass(scenario: str) -> None:
+    result = run_one(CHECK, FIXTURES / scenario)
+    assert (result.status.value, result.findings) == ("pass", [])
+
+
+def test_missing_daemonsets_file_skips_and_names_it() -> None:
+    result = run_one(CHECK, FIXTURES / "skip-no-daemonsets")
+    assert result.status.value == "skip"
+    assert "k8s/daemonsets.json" in result.reason
+
+
+def test_healthy_example_passes() -> None:
+    assert run_one(CHECK, HEALTHY).status.value == "pass"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FOREIGN.iterdir() if p.is_dir()))
+def test_foreign_bundles_never_error(name: str) -> None:
+    if name == "awscli-examples-malformed":
+        pytest.skip("unparseable on purpose: the CLI's clean error is covered by test_foreign")
+    assert run_one(CHECK, FOREIGN / name).status.value in ("pass", "skip")
+
+
+def test_odd_real_cluster_with_pod_eni_switched_on(tmp_path: Path) -> None:
+    """hardeneks' eksctl cluster (VPC CNI v1.10.1: the label era) with ENABLE_POD_ENI=true:
+    Xen and t3 nodes cannot trunk; the Nitro nodes lack the label, one without ENI data."""
+    bundle = tmp_path / "bundle"
+    shutil.copytree(FOREIGN / "hardeneks-eksctl-us-east-1", bundle)
+    path = bundle / "k8s" / "daemonsets.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    for env in doc["items"][0]["spec"]["template"]["spec"]["containers"][0]["env"]:
+        if env["name"] == "ENABLE_POD_ENI":
+            env["value"] = "true"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+
+    result = run_one(CHECK, bundle)
+    titles = sorted(f.title.split(":")[0].split(" (VPC")[0] for f in result.findings)
+    assert result.status.value == "fail"
+    assert titles == sorted(
+        [
+            "Node ip-192-168-108-172.ec2.internal (m3.xlarge) cannot hold a trunk ENI",
+            *(
+                f"Node {n} (t3.medium) cannot hold a trunk ENI"
+                for n in (
+                    "ip-192-168-116-36.ec2.internal",
+                    "ip-192-168-59-44.ec2.internal",
+                    "ip-192-168-6-151.ec2.internal",
+                    "ip-192-168-73-42.ec2.internal",
+                )
+            ),
+            *(
+                f"Node {n} lacks the label vpc.amazonaws.com/has-trunk-attached=true"
+                for n in (
+                    "ip-192-168-30-4.ec2.internal",
+                    "ip-192-168-44-181.ec2.internal",
+                    "ip-192-168-81-180.ec2.internal",
+                )
+            ),
+        ]
+    )
+    no_enis = next(f for f in result.findings if "ip-192-168-81-180" in f.title)
+    assert "its ENIs are not in the bundle" in no_enis.evidence
+
+
+# A handful of types the resource controller lists as not trunking-compatible although they are
+# Nitro and not burstable; netdoctor's rule (Nitro, no `t` family) cannot know them.
+KNOWN_CAN_TRUNK_DIFFERENCES = {"i4i.large", "u-6tb1.56xlarge", "u-6tb1.112xlarge"}
+
+
+def test_can_trunk_agrees_with_the_resource_controller_table() -> None:
+    from netdoctor.snapshot.instances import offline_table
+
+    table = offline_table()
+    compared, differences = 0, set()
+    with (SHARED / "reference" / "instance-limits.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            limits = table.get(row["instance_type"])
+            if limits is None or row["is_trunking_compatible"] == "":
+                continue
+            compared += 1
+            if limits.can_trunk != (row["is_trunking_compatible"] == "true"):
+                differences.add(row["instance_type"])
+    assert compared > 1000
+    assert differences <= KNOWN_CAN_TRUNK_DIFFERENCES, differences - KNOWN_CAN_TRUNK_DIFFERENCES
+
+
+def test_committed_fixtures_are_what_the_script_builds() -> None:
+    path = REPO / "scripts" / "fixtures" / "trunk_node_label.py"
+    spec = importlib.util.spec_from_file_location("trunk_node_label_fixtures", path)
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    for name, build in script.SCENARIOS.items():
+        docs = build()
+        folder = FIXTURES / name
+        on_disk = {str(p.relative_to(folder)) for p in folder.rglob("*.json")}
+        assert on_disk == set(docs), name
+        for rel, doc in docs.items():
+            assert json.loads((folder / rel).read_text(encoding="utf-8")) == doc, (name, rel)
+
+
+def _copy(scenario: str, tmp_path: Path) -> Path:
+    bundle = tmp_path / scenario
+    shutil.copytree(FIXTURES / scenario, bundle)
+    return bundle
+
+
+def test_unknown_cni_version_flags_a_node_with_neither_marker(tmp_path: Path) -> None:
+    bundle = _copy("pass-unknown-cni-version-either-marker", tmp_path)
+    path = bundle / "k8s" / "nodes.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    for item in doc["items"]:
+        if item["metadata"]["name"] == A:  # A carried only the label
+            del item["metadata"]["labels"]["vpc.amazonaws.com/has-trunk-attached"]
+    path.write_text(json.dumps(doc), encoding="utf-8")
+
+    result = run_one(CHECK, bundle)
+    assert [f.title for f in result.findings] == [
+        f"Node {A} lacks both vpc.amazonaws.com/has-trunk-attached=true and the CNINode feature "
+        f"SecurityGroupsForPods (VPC CNI unknown): the resource controller gives it no {POD_ENI}"
+    ]
+    assert "no label vpc.amazonaws.com/has-trunk-attached" in result.findings[0].evidence
+
+
+def test_cninodes_not_collected_means_no_marker_verdict_on_cni_1_15(tmp_path: Path) -> None:
+    bundle = _copy("fail-cninode-feature-missing", tmp_path)
+    (bundle / "k8s" / "cninodes.json").unlink()
+    assert run_one(CHECK, bundle).status.value == "pass"
