@@ -9,32 +9,17 @@ whole internet to the NodePort range.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import dataclass
-from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
+
+from . import _lb as lb
 
 if TYPE_CHECKING:
     from netdoctor.snapshot import k8s_types as k
 
 
-def _helper(name: str) -> ModuleType:
-    """A `_name.py` helper next to this file: checks are loaded by path, not as a package."""
-    key = f"{__name__.rpartition('.')[0]}.{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[key] = module
-        spec.loader.exec_module(module)
-    return sys.modules[key]
-
-
-lb = _helper("_lb")
 INSTANCE, IP, UNKNOWN = lb.INSTANCE, lb.IP, lb.UNKNOWN
 
 
