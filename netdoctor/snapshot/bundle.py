@@ -26,13 +26,21 @@ _MARKERS = (f.META, "k8s", "aws")
 class Bundle:
     """The files of one snapshot, read-only. Archives are extracted to a private temp dir."""
 
-    def __init__(self, root: Path, label: str, cleanup: Path | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        label: str,
+        cleanup: Path | None = None,
+        trusted_root: Path | None = None,
+    ) -> None:
         self.root = root
         """Directory holding `meta.json`, `k8s/` and `aws/`."""
         self.label = label
         """The path the user gave, for messages."""
         self._cleanup = cleanup
         self._real_root = root.resolve()
+        # A recorded incident's frame links its files into the incident's shared blob store.
+        self._link_root = trusted_root.resolve() if trusted_root is not None else self._real_root
 
     def __enter__(self) -> Bundle:
         return self
@@ -52,7 +60,7 @@ class Bundle:
             return None
         if path.is_symlink() or any(p.is_symlink() for p in path.parents if p != self.root):
             real = path.resolve()
-            if not real.is_relative_to(self._real_root):
+            if not real.is_relative_to(self._link_root):
                 raise BundleError(
                     f"{rel}: is a link to {real}, outside the bundle; refusing to read it"
                 )
@@ -183,8 +191,13 @@ def find_root(path: Path) -> Path | None:
     return None
 
 
-def open_bundle(path: str | Path, limits: SizeLimits | None = None) -> Bundle:
+def open_bundle(
+    path: str | Path, limits: SizeLimits | None = None, trusted_root: Path | None = None
+) -> Bundle:
     """Open a bundle directory or archive.
+
+    `trusted_root` widens where the bundle's symlinks may point (a recorded incident's frame may
+    link into the incident directory); by default links must stay inside the bundle.
 
     Raises:
         BundleError: the path does not exist, is unreadable, is a hostile or corrupt archive, or
@@ -210,4 +223,4 @@ def open_bundle(path: str | Path, limits: SizeLimits | None = None) -> Bundle:
             f"{source}: no bundle files found (expected k8s/*.json and aws/*.json as in "
             "BUNDLE-FORMAT.md)"
         )
-    return Bundle(root, str(source), cleanup)
+    return Bundle(root, str(source), cleanup, trusted_root=trusted_root)

@@ -250,13 +250,8 @@ class Views:
             return table
         subnet = self.subnets_by_id.get(subnet_id)
         vpc = subnet.VpcId if subnet else None
-        if vpc in self._main_route_tables:
-            return self._main_route_tables[vpc]
-        return self._main_route_tables.get(None) or (
-            next(iter(self._main_route_tables.values()))
-            if len(self._main_route_tables) == 1
-            else None
-        )
+        # Only the main table of the subnet's own VPC: bundles can mix VPCs (or recordings).
+        return self._main_route_tables.get(vpc) if vpc else None
 
     def route_table_is_explicit(self, subnet_id: str) -> bool:
         """True when the subnet has its own route table association (not the main table)."""

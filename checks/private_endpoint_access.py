@@ -1,0 +1,292 @@
+"""private-endpoint-access: nodes and people that cannot reach the EKS API server endpoint."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
+
+from . import _access as a
+from . import _routing as r
+
+if TYPE_CHECKING:
+    from netdoctor.snapshot.views import NodeView
+
+
+class PrivateEndpointAccess(Check):
+    id = "private-endpoint-access"
+    title = (
+        "API endpoint reachability: VPC DNS, cluster security group 443, publicAccessCidrs, "
+        "node egress paths, private-cluster VPC endpoints"
+    )
+    needs = (files.AWS_CLUSTER,)
+    wants = (
+        files.K8S_NODES,
+        files.AWS_INSTANCES,
+        files.AWS_NETWORK_INTERFACES,
+        files.AWS_SUBNETS,
+        files.AWS_ROUTE_TABLES,
+        files.AWS_NAT_GATEWAYS,
+        files.AWS_INTERNET_GATEWAYS,
+        files.AWS_SECURITY_GROUPS,
+        files.AWS_VPC_DNS_SUPPORT,
+        files.AWS_VPC_DNS_HOSTNAMES,
+        files.AWS_VPC_ENDPOINTS,
+    )
+    severity = Severity.CRITICAL
+    provides = (
+        "vpc_id",
+        "cluster_sg_id",
+        "node_sg_id",
+        "public_access_cidrs",
+        "subnet_ids",
+        "route_table_ids",
+        "interface_endpoints",
+    )
+
+    def run(self, snap: Snapshot) -> Iterator[Finding]:
+        cluster = snap.cluster
+        if cluster is None:
+            return
+        # Each node's path to the internet, from its primary subnet's route table.
+        paths = []
+        for view in snap.views.nodes:
+            path = r.internet_path(snap.views, view)
+            if path is not None:
+                paths.append((view, path))
+        ctx = a.EndpointAccess(snap, cluster, paths)
+        yield from self._dns_off(ctx)
+        yield from self._egress_ips_refused(ctx)
+        yield from self._no_public_path(ctx)
+        yield from self._cluster_sg_443(ctx)
+        yield from self._endpoints_missing(ctx)
+        yield from self._public_cidrs_restricted(ctx)
+
+    # --- VPC DNS ---------------------------------------------------------------------------
+
+    def _dns_off(self, ctx: a.EndpointAccess) -> Iterator[Finding]:
+        if ctx.private is not True or not ctx.dns_off:
+            return
+        off = ctx.dns_off
+        if ctx.public is False:
+            impact = (
+                "public access is off, so there is no public path to fall back on: nodes, "
+                "bastions and in-VPC CI runners cannot reach the API server"
+            )
+        elif ctx.refused or ctx.stranded:
+            impact = (
+                "in-VPC callers fall back to the public endpoint, which the nodes cannot use: "
+                "see the publicAccessCidrs / egress findings"
+            )
+        else:
+            impact = (
+                "in-VPC callers fall back to the public endpoint through NAT: it works, but API "
+                "traffic leaves the VPC and breaks if publicAccessCidrs is ever narrowed"
+            )
+        fatal = ctx.public is False or bool(ctx.refused or ctx.stranded)
+        yield self.finding(
+            Severity.CRITICAL if fatal else Severity.WARNING,
+            f"Private endpoint access is on but the VPC's {' and '.join(off)} "
+            f"{'is' if len(off) == 1 else 'are'} off: callers in the VPC cannot resolve the "
+            "private endpoint",
+            resources=[f"cluster/{ctx.name}", *([f"vpc/{ctx.vpc_id}"] if ctx.vpc_id else [])],
+            evidence=[
+                ctx.endpoint_line(),
+                *(f"{ctx.vpc_id}: {name}={a.flag(value)}" for name, value in ctx.dns.items()),
+                "EKS resolves the private endpoint through a Route 53 private hosted zone, which "
+                "needs both enableDnsSupport and enableDnsHostnames set to true",
+                impact,
+            ],
+            params=ctx.params(),
+        )
+
+    # --- public endpoint: who gets in ------------------------------------------------------
+
+    def _egress_ips_refused(self, ctx: a.EndpointAccess) -> Iterator[Finding]:
+        if not ctx.nodes_use_public or not ctx.refused:
+            return
+        # Group the refused IPs by where they come from: a NAT gateway, or a node's own IP.
+        sources: dict[str, tuple[list[str], list[NodeView]]] = {}
+        for view, path, ip in ctx.refused:
+            nat = path.egress.nat
+            key = nat.NatGatewayId if nat is not None else view.name
+            ips, nodes = sources.setdefault(key, ([], []))
+            if ip not in ips:
+                ips.append(ip)
+            if all(v.name != view.name for v in nodes):
+                nodes.append(view)
+        lines = []
+        resources = [f"cluster/{ctx.name}"]
+        for key, (ips, nodes) in sources.items():
+            names = ", ".join(v.name for v in nodes)
+            if key.startswith("nat-"):
+                resources.append(f"nat-gateway/{key}")
+                lines.append(
+                    f"{key}: public IP {', '.join(ips)} not in publicAccessCidrs; "
+                    f"egress of node(s) {names}"
+                )
+            else:
+                lines.append(
+                    f"node {key} leaves through an internet gateway with its public IP "
+                    f"{', '.join(ips)}, not in publicAccessCidrs"
+                )
+            resources.extend(v.ref for v in nodes)
+        missing = list(dict.fromkeys(f"{ip}/32" for _, _, ip in ctx.refused))
+        why = (
+            "endpointPrivateAccess=false"
+            if ctx.private is False
+            else (
+                f"the VPC's {' and '.join(ctx.dns_off)} off, so nodes resolve the public endpoint"
+            )
+        )
+        yield self.finding(
+            Severity.CRITICAL,
+            f"Nodes reach the public API endpoint from {len(missing)} IP(s) outside "
+            "publicAccessCidrs: they cannot register or renew their leases",
+            resources=list(dict.fromkeys(resources)),
+            evidence=[
+                ctx.endpoint_line(),
+                f"nodes call the public endpoint: {why}",
+                *lines,
+                "kubelet calls to the endpoint from these IPs time out; nodes stay NotReady or "
+                "never join",
+            ],
+            params=ctx.params(cidrs=[*ctx.cidrs, *missing]),
+        )
+
+    def _public_cidrs_restricted(self, ctx: a.EndpointAccess) -> Iterator[Finding]:
+        if ctx.public is not True or ctx.allow_all:
+            return
+        if ctx.private is True and not ctx.dns_off:
+            nodes = "nodes in the VPC use the private endpoint and are not affected"
+        else:
+            nodes = "nodes use the public endpoint too, so their egress IPs must be listed"
+        yield self.finding(
+            Severity.INFO,
+            f"Public endpoint admits only {len(ctx.cidrs)} CIDR(s): callers outside them "
+            "(CI runners, laptops, SaaS tools) time out",
+            resources=[f"cluster/{ctx.name}"],
+            evidence=[
+                ctx.endpoint_line(),
+                *(f"allowed: {cidr}" for cidr in ctx.cidrs),
+                nodes,
+                "a caller elsewhere sees 'Unable to connect to the server: dial tcp …:443: i/o "
+                "timeout' (GitHub-hosted runners and Terraform Cloud use changing AWS/Azure IPs)",
+            ],
+            params=ctx.params(),
+        )
+
+    def _no_public_path(self, ctx: a.EndpointAccess) -> Iterator[Finding]:
+        if not ctx.nodes_use_public:
+            return
+        by_subnet: dict[str, list[tuple[NodeView, r.InternetPath]]] = {}
+        for view, path in ctx.stranded:
+            by_subnet.setdefault(path.egress.subnet_id, []).append((view, path))
+        kind = "public-only" if ctx.private is False else "public (VPC DNS off)"
+        for subnet_id, entries in by_subnet.items():
+            egress = entries[0][1].egress
+            yield self.finding(
+                Severity.CRITICAL,
+                f"Nodes in subnet {subnet_id} have no NAT or internet gateway path to the "
+                f"{kind} API endpoint: {len(entries)} node(s) cannot reach the cluster",
+                resources=[
+                    f"subnet/{subnet_id}",
+                    *([f"route-table/{egress.table_id}"] if egress.table_id else []),
+                    *(v.ref for v, _ in entries),
+                    f"cluster/{ctx.name}",
+                ],
+                evidence=[
+                    ctx.endpoint_line(),
+                    *dict.fromkeys(p.why for _, p in entries),
+                    "nodes: " + ", ".join(f"{v.name} ({a.node_ip(v)})" for v, _ in entries),
+                    "kubelet cannot reach the endpoint: nodes never join or go NotReady, and "
+                    "aws-node logs 'Unable to reach API Server'",
+                ],
+                params=ctx.params(nodes=entries),
+            )
+
+    # --- private endpoint: security group --------------------------------------------------
+
+    def _cluster_sg_443(self, ctx: a.EndpointAccess) -> Iterator[Finding]:
+        if ctx.private is not True or not ctx.snap.has(files.AWS_SECURITY_GROUPS):
+            return
+        candidates = [ctx.cfg.clusterSecurityGroupId, *(ctx.cfg.securityGroupIds or ())]
+        wanted = list(dict.fromkeys(g for g in candidates if a.known_id(g, "sg-")))
+        by_id = ctx.views.security_groups_by_id
+        if not wanted or any(g not in by_id for g in wanted):
+            return  # a control-plane group the bundle does not describe: cannot judge
+        groups = [by_id[g] for g in wanted]
+        denied: dict[tuple[str, ...], list[NodeView]] = {}
+        for view in ctx.views.nodes:
+            sgs = a.node_security_groups(view)
+            if not sgs:
+                continue
+            if not a.admits(groups, 443, sgs, a.node_ip(view)):
+                denied.setdefault(tuple(sgs), []).append(view)
+        # With VPC DNS off and a public endpoint, nodes go public and this group is not in
+        # their way (yet); otherwise they must pass it.
+        severity = Severity.WARNING if ctx.nodes_use_public else Severity.CRITICAL
+        for node_sgs, nodes in denied.items():
+            yield self.finding(
+                severity,
+                f"Cluster security group {wanted[0]} admits no HTTPS (443) from node security "
+                f"group {', '.join(node_sgs)}: {len(nodes)} node(s) cannot reach the private "
+                "endpoint",
+                resources=[
+                    *(f"security-group/{g}" for g in wanted),
+                    *(f"security-group/{g}" for g in node_sgs),
+                    *(v.ref for v in nodes),
+                ],
+                evidence=[
+                    ctx.endpoint_line(),
+                    "the private endpoint's ENIs carry " + ", ".join(wanted),
+                    *(
+                        f"{g.GroupId} inbound: "
+                        + ("; ".join(a.rule_text(p) for p in g.IpPermissions or ()) or "no rules")
+                        for g in groups
+                    ),
+                    "nodes: "
+                    + ", ".join(f"{v.name} ({a.node_ip(v)}, {', '.join(node_sgs)})" for v in nodes),
+                    "kubelet and aws-node connections to the API server on 443 are dropped",
+                ],
+                params=ctx.params(node_sg=node_sgs[0]),
+            )
+
+    # --- private cluster: VPC endpoints ----------------------------------------------------
+
+    def _endpoints_missing(self, ctx: a.EndpointAccess) -> Iterator[Finding]:
+        snap = ctx.snap
+        if ctx.private is not True or not snap.has(files.AWS_VPC_ENDPOINTS) or not ctx.stranded:
+            return
+        services = a.endpoints_by_service(snap.vpc_endpoints, ctx.vpc_id)
+        tables = {p.egress.table_id for _, p in ctx.stranded if p.egress.table_id}
+        gaps: dict[str, str] = {}
+        for service in a.NEEDED_ENDPOINTS:
+            found = services.get(service, [])
+            gap = a.endpoint_gap(service, found, tables)
+            if gap:
+                gaps[service] = gap
+        if not gaps:
+            return
+        severity = Severity.WARNING if set(gaps) <= a.WARNING_ONLY_ENDPOINTS else Severity.CRITICAL
+        subnets = list(dict.fromkeys(p.egress.subnet_id for _, p in ctx.stranded))
+        present = ", ".join(f"{s} ({e[0].VpcEndpointType})" for s, e in sorted(services.items()))
+        yield self.finding(
+            severity,
+            f"Nodes without internet egress lack VPC endpoints for {', '.join(gaps)}",
+            resources=[
+                *([f"vpc/{ctx.vpc_id}"] if ctx.vpc_id else []),
+                *(f"subnet/{s}" for s in subnets),
+                *(v.ref for v, _ in ctx.stranded),
+            ],
+            evidence=[
+                ctx.endpoint_line(),
+                *dict.fromkeys(p.why for _, p in ctx.stranded),
+                f"VPC endpoints in {ctx.vpc_id}: {present or 'none'}",
+                *(f"{s}: {gap}; without it {a.NEEDED_ENDPOINTS[s]}" for s, gap in gaps.items()),
+            ],
+            params=ctx.params(
+                nodes=ctx.stranded,
+                endpoints=[s for s in a.INTERFACE_ENDPOINTS if gaps.get(s) == "no endpoint"],
+            ),
+        )
