@@ -1,49 +1,310 @@
-"""pod-ip-capacity: pods pending or stuck in ContainerCreating because of IP limits."""
+"""pod-ip-capacity: pods pending or stuck in ContainerCreating because of IP limits.
+
+Four mechanisms, reported in this order so one root cause is named once:
+(c) pods stuck on `failed to assign an IP address to container`, with the limit that was hit;
+(b) pods Pending on `Too many pods`; (a) kubelet max-pods above the ENI capacity; (d) subnets
+with fewer free IPs than one warm-pool round of their nodes. Which check owns the max-pods and
+subnet cases that prefix delegation or custom networking explain is decided in `_ipam.py`.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
 from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
+
+from . import _ipam as ipam
+from . import _ipam_space as ipspace
+
+if TYPE_CHECKING:
+    from netdoctor.snapshot.k8s_types import Event, Pod
+    from netdoctor.snapshot.views import NodeView, Views
+
+
+# Pods stuck for a cause another check explains get that check's playbook: the fix (CIDR
+# reservation, an ENIConfig for the zone) is written there.
+ELSEWHERE = {"fragmented": "prefix-delegation", "no-eniconfig": "custom-networking"}
 
 
 class PodIpCapacity(Check):
     id = "pod-ip-capacity"
     title = "Pod IP capacity: max-pods vs ENI limits, subnet free IPs, IP assignment failures"
-    needs = (files.K8S_NODES, files.K8S_DAEMONSETS)
-    wants = (files.AWS_INSTANCE_TYPES, files.AWS_INSTANCES)
+    needs = (files.K8S_NODES, files.K8S_PODS, files.K8S_DAEMONSETS, files.AWS_SUBNETS)
+    wants = (
+        files.K8S_EVENTS,
+        files.K8S_ENICONFIGS,
+        files.AWS_INSTANCES,
+        files.AWS_INSTANCE_TYPES,
+        files.AWS_NETWORK_INTERFACES,
+    )
     severity = Severity.WARNING
+    provides = ("node", "instance_type", "max_pods", "subnet_id", "zone", "eniconfig")
 
     def run(self, snap: Snapshot) -> Iterator[Finding]:
-        yield from self._max_pods_over_eni_capacity(snap)
-
-    def _max_pods_over_eni_capacity(self, snap: Snapshot) -> Iterator[Finding]:
         views = snap.views
+        at_eni_limit: set[str] = set()
+        subnets_named: set[str] = set()
+        yield from self._ip_assignment_failures(views, at_eni_limit, subnets_named)
+        yield from self._too_many_pods(views)
+        yield from self._max_pods_over_eni_capacity(views, at_eni_limit)
+        yield from self._subnets_short_for_warm_pool(views, subnets_named)
+
+    # --- shared -------------------------------------------------------------------------
+
+    @staticmethod
+    def _params(
+        views: Views, view: NodeView | None, subnet_id: str | None = None
+    ) -> dict[str, str]:
+        params: dict[str, str] = {}
+        if view is not None:
+            params["node"] = view.name
+            if view.instance_type:
+                params["instance_type"] = view.instance_type
+            value = ipam.recommended(views, view)
+            if value is not None:
+                params["max_pods"] = str(value)
+            if subnet_id is None:
+                subnets = ipam.pod_subnets(views, view)
+                subnet_id = subnets[0].SubnetId if subnets else None
+        if subnet_id:
+            params["subnet_id"] = subnet_id
+        return params
+
+    # --- (c) pods stuck without an IP ----------------------------------------------------
+
+    def _ip_assignment_failures(
+        self, views: Views, at_eni_limit: set[str], subnets_named: set[str]
+    ) -> Iterator[Finding]:
+        stuck: dict[str, list[tuple[Pod, Event]]] = defaultdict(list)
+        for pod in views.snap.pods:
+            if pod.status.phase != "Pending" or not pod.spec.nodeName:
+                continue
+            events = ipam.ip_assign_failures(views, pod)
+            if events:
+                stuck[pod.spec.nodeName].append((pod, max(events, key=lambda e: e.count or 0)))
+        signals = {
+            view.name: lines
+            for view in ipam.cni_nodes(views)
+            if (lines := ipam.node_signals(views, view, ipam.IPAMD_NO_IPS))
+        }
+        for name in sorted(set(stuck) | set(signals)):
+            view = views.nodes_by_name.get(name)
+            pods = stuck.get(name, [])
+            label, lines, subnet_ids, kind = (
+                self._limit_hit(views, view)
+                if view is not None
+                else ("not visible in the bundle", ["the node is not in k8s/nodes.json"], [], "")
+            )
+            if kind == "eni-limit":
+                at_eni_limit.add(name)
+            subnets_named.update(subnet_ids)
+            evidence = []
+            if pods:
+                pod, event = pods[0]
+                count = f" (×{event.count})" if event.count else ""
+                evidence.append(f"FailedCreatePodSandBox{count}: {ipam.clip(event.text)}")
+                refs = [ipam.pod_ref(p) for p, _ in pods]
+                evidence.append(f"{len(pods)} pod(s) Pending on the node: {ipam.listing(refs)}")
+            evidence += signals.get(name, [])
+            evidence += lines
+            if pods:
+                title = (
+                    f"{len(pods)} pod(s) on node {name} cannot get an IP address "
+                    f"(stuck in ContainerCreating): {label}"
+                )
+            else:
+                title = f"Node {name} reports no IP addresses left to assign to pods: {label}"
+            params = self._params(views, view, subnet_ids[0] if subnet_ids else None)
+            if kind == "no-eniconfig" and view is not None:
+                params["eniconfig"] = views.eniconfig_selection(view)[0]
+                if view.zone:
+                    params["zone"] = view.zone
+            yield self.finding(
+                Severity.CRITICAL if pods else Severity.WARNING,
+                title,
+                resources=[
+                    f"node/{name}",
+                    *(ipam.pod_ref(p) for p, _ in pods),
+                    *(f"subnet/{s}" for s in subnet_ids),
+                ],
+                evidence=evidence,
+                params=params,
+                # these limits are fixed where their cause is explained
+                playbook=ELSEWHERE.get(kind),
+            )
+
+    def _limit_hit(self, views: Views, view: NodeView) -> tuple[str, list[str], list[str], str]:
+        """Which limit stopped ipamd: (label, evidence, subnets to name, kind)."""
+        if views.cni.custom_networking and ipam.eniconfig_subnet_id(views, view) is None:
+            name, source = views.eniconfig_selection(view)
+            exists = name in views.eniconfigs_by_name
+            return (
+                "custom networking finds no ENIConfig subnet for the node",
+                [
+                    f"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG=true; the node selects ENIConfig "
+                    f"{name!r} ({source}), which "
+                    + ("names no subnet" if exists else "does not exist")
+                ],
+                [],
+                "no-eniconfig",
+            )
+        state = ipam.eni_state(views, view)
+        if state is None:
+            return (
+                "the limit is not visible in the bundle",
+                ["the bundle holds no ENIs or no limits for the node's instance"],
+                [],
+                "unknown",
+            )
+        lines = state.describe()
+        if state.idle_ips:
+            lines.append(
+                f"{state.idle_ips} allocated pod IPs are not held by any pod: ipamd has addresses "
+                "it does not hand out (IP cooldown, or its datastore is out of sync); read "
+                "ipamd.log"
+            )
+            return ("the node's ENIs still have unused IPs", lines, [], "unexplained")
+        if state.at_limit:
+            lines.append(f"ENI capacity: {ipam.formula(views, view)}")
+            capacity = views.eni_capacity(view)
+            kubelet = view.kubelet_max_pods
+            if kubelet is not None and capacity is not None and kubelet > capacity:
+                lines.append(
+                    f"kubelet max-pods {kubelet} > ENI capacity {capacity}: the scheduler "
+                    f"places up to {kubelet - capacity} pods the ENIs cannot give an IP"
+                )
+            return ("the node is at its ENI and IP limit", lines, [], "eni-limit")
+        subnets = [
+            s for s in ipam.pod_subnets(views, view) if s.AvailableIpAddressCount is not None
+        ]
+        if not subnets:
+            lines.append("the bundle lacks the subnet new pod IPs come from, or its free count")
+            return ("the limit is not visible in the bundle", lines, [], "unknown")
+        for subnet in subnets:
+            lines.append(
+                f"subnet/{subnet.SubnetId} ({subnet.CidrBlock}): AvailableIpAddressCount "
+                f"{subnet.AvailableIpAddressCount}"
+            )
+        ids = [s.SubnetId for s in subnets]
+        if state.prefix_mode:
+            spaces = [ipspace.prefix_space(views, s) for s in subnets]
+            if all(ipspace.fragmented(sp, s) for s, sp in zip(subnets, spaces, strict=True)):
+                lines.append("no aligned /28 block is free for a prefix (InsufficientCidrBlocks)")
+                return ("the subnet has no free aligned /28 prefix", lines, ids, "fragmented")
+            need = ipspace.PREFIX_SIZE
+        elif state.slots_used < state.slots_total:
+            need = 1
+        else:
+            top = ipspace.next_top_up(views, view)
+            need = top.addresses if top is not None and top.addresses else 1
+            lines.append(f"a new ENI needs {need} free IPs ({top.reason if top else 'one ENI'})")
+        best = max(s.AvailableIpAddressCount or 0 for s in subnets)  # all known, see above
+        if best < need:
+            return (f"the subnet is out of free IPs ({best} left)", lines, ids, "subnet")
+        lines.append(
+            "neither the ENI limit nor the subnet explains it: read ipamd.log for EC2 errors "
+            "(IAM permissions, API throttling)"
+        )
+        return ("neither the ENI limit nor the subnet explains it", lines, [], "unexplained")
+
+    # --- (b) pods Pending on Too many pods ------------------------------------------------
+
+    def _too_many_pods(self, views: Views) -> Iterator[Finding]:
+        pending: list[tuple[Pod, str]] = []
+        rejected: list[Pod] = []
+        for pod in views.snap.pods:
+            if pod.status.phase == "Pending" and not pod.spec.nodeName:
+                message = ipam.too_many_pods(views, pod)
+                if message:
+                    pending.append((pod, message))
+            elif pod.status.reason == ipam.OUT_OF_PODS:
+                rejected.append(pod)
+        if not pending and not rejected:
+            return
+        full = [
+            v
+            for v in views.nodes
+            if v.kubelet_max_pods is not None and len(v.pods) >= v.kubelet_max_pods
+        ]
+        evidence = []
+        if pending:
+            evidence.append(f"FailedScheduling: {ipam.clip(pending[0][1])}")
+            refs = [ipam.pod_ref(p) for p, _ in pending]
+            evidence.append(f"{len(pending)} pod(s) Pending: {ipam.listing(refs)}")
+        if rejected:
+            refs = [ipam.pod_ref(p) for p in rejected]
+            evidence.append(
+                f"{len(rejected)} pod(s) rejected by kubelet with reason OutOfpods: "
+                f"{ipam.listing(refs)}"
+            )
+        for view in full[:5]:
+            capacity = views.eni_capacity(view)
+            evidence.append(
+                f"node/{view.name}: {len(view.pods)} pods running or starting, kubelet max-pods "
+                f"{view.kubelet_max_pods}; ENI capacity "
+                + (ipam.formula(views, view) if capacity is not None else "unknown")
+            )
+        if not full:
+            evidence.append("no node in the bundle is at its max-pods now")
+        pods = [p for p, _ in pending] + rejected
+        yield self.finding(
+            Severity.CRITICAL,
+            f"{len(pods)} pod(s) cannot run because nodes are at their max-pods (Too many pods)",
+            resources=[*(ipam.pod_ref(p) for p in pods), *(v.ref for v in full)],
+            evidence=evidence,
+            params=self._params(views, full[0] if full else None),
+        )
+
+    # --- (a) kubelet max-pods above ENI capacity -----------------------------------------
+
+    def _max_pods_over_eni_capacity(self, views: Views, skip: set[str]) -> Iterator[Finding]:
         cni = views.cni
         for view in views.nodes:
-            capacity = views.eni_capacity(view)
-            if capacity is None or view.kubelet_max_pods is None:
+            verdict = ipam.max_pods_verdict(views, view)
+            if verdict is None or verdict.owner != self.id or view.name in skip:
                 continue
-            if view.kubelet_max_pods <= capacity:
-                continue
-            limits = view.limits
-            assert limits is not None
+            over = verdict.kubelet - verdict.capacity
             yield self.finding(
                 Severity.WARNING,
-                f"Node {view.name} allows {view.kubelet_max_pods} pods but its ENIs hold only "
-                f"{capacity} pod IPs",
+                f"Node {view.name} allows {verdict.kubelet} pods but its ENIs support only "
+                f"{verdict.capacity}",
                 resources=[view.ref],
                 evidence=[
-                    f"kubelet max-pods (status.allocatable.pods) = {view.kubelet_max_pods}",
-                    f"{view.instance_type}: {limits.max_enis} ENIs × {limits.ipv4_per_eni} IPv4 "
-                    f"per ENI ({limits.source})",
-                    f"ENI capacity under the running aws-node settings = {capacity}",
+                    f"kubelet max-pods (status.allocatable.pods) = {verdict.kubelet}",
+                    f"ENI capacity under the running aws-node settings: "
+                    f"{ipam.formula(views, view)}",
                     cni.source("ENABLE_PREFIX_DELEGATION"),
                     cni.source("AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"),
-                    f"the scheduler will place up to {view.kubelet_max_pods - capacity} more pods "
-                    "than the node can give IPs to; they stick in ContainerCreating",
+                    cni.source("MAX_ENI"),
+                    f"{len(view.pods)} pods on the node now; the scheduler can place up to "
+                    f"{over} pods more than the ENIs can address, and those stick in "
+                    "ContainerCreating",
                 ],
-                params={
-                    "node": view.name,
-                    "instance_type": view.instance_type or "",
-                    "max_pods": str(capacity),
-                },
+                params=self._params(views, view),
+            )
+
+    # --- (d) subnets short for the warm pool ---------------------------------------------
+
+    def _subnets_short_for_warm_pool(self, views: Views, skip: set[str]) -> Iterator[Finding]:
+        if views.cni.custom_networking:
+            return  # pod IPs come from ENIConfig subnets: custom-networking reports those
+        for pool in ipspace.subnet_pools(views, ipam.cni_nodes(views), ipam.pod_subnets):
+            ids = [s.SubnetId for s in pool.subnets]
+            if set(ids) & skip or pool.fragmented(views) or not pool.short(views):
+                continue
+            names = ", ".join(ids)
+            first = pool.nodes[0][0]
+            yield self.finding(
+                Severity.WARNING,
+                f"Subnet {names} has {pool.free} free IPs, less than one warm-pool round of "
+                f"its {len(pool.nodes)} node(s) needs ({pool.demand})",
+                resources=[*(f"subnet/{s}" for s in ids), *(v.ref for v, _ in pool.nodes)],
+                evidence=[
+                    *ipspace.pool_evidence(views, pool),
+                    views.cni.source("WARM_ENI_TARGET"),
+                    views.cni.source("WARM_IP_TARGET"),
+                    views.cni.source("MINIMUM_IP_TARGET"),
+                ],
+                params=self._params(views, first, ids[0]),
             )

@@ -10,9 +10,10 @@ from netdoctor.snapshot.instances import InstanceCatalog
 DESCRIPTION = """\
 Compute the max-pods value for EC2 instance types the way the VPC CNI does
 (ENIs × (IPv4 per ENI − 1) + 2; custom networking skips the primary ENI; prefix delegation
-multiplies by 16), capped at the recommended 110 (≤ 30 vCPUs) or 250 unless
---show-max-allowed. Instance data comes from --bundle's describe-instance-types when given,
-else from the table shipped with netdoctor. Replaces AWS's max-pods-calculator.sh."""
+multiplies by 16 on Nitro types, others fall back to secondary IPs), capped at the recommended
+110 (≤ 30 vCPUs) or 250 unless --show-max-allowed. Instance data comes from --bundle's
+describe-instance-types when given, else from the table shipped with netdoctor. Replaces AWS's
+max-pods-calculator.sh."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -83,7 +84,11 @@ def run(args: argparse.Namespace) -> int:
         limits = catalog.get(name)
         row: dict[str, object] = {"instance_type": name, "max_pods": None}
         if limits is not None:
-            ceiling = eni_max_pods(limits, settings)
+            # Like aws-node and max-pods-calculator.sh: no prefixes off Nitro, secondary IPs.
+            applied = settings
+            if settings.prefix_delegation and not limits.nitro:
+                applied = MaxPodsInput(False, settings.custom_networking, settings.max_eni)
+            ceiling = eni_max_pods(limits, applied)
             row.update(
                 max_pods=ceiling
                 if args.show_max_allowed
@@ -96,8 +101,11 @@ def run(args: argparse.Namespace) -> int:
                 vcpus=limits.vcpus,
                 data_source=limits.source,
             )
-            if args.prefix_delegation and not limits.nitro:
-                row["warning"] = "prefix delegation needs a Nitro instance type"
+            if applied is not settings:
+                row["warning"] = (
+                    "prefix delegation needs a Nitro instance type: aws-node falls back to "
+                    "secondary IPs"
+                )
         rows.append(row)
     if args.format == "json":
         import orjson

@@ -170,8 +170,11 @@ class Views:
         return InstanceCatalog(self.snap.instance_types)
 
     def eni_capacity(self, view: NodeView) -> int | None:
-        """The ENI/IP ceiling on pods for the node under the running aws-node settings."""
-        return eni_max_pods(view.limits, self.max_pods_input) if view.limits else None
+        """The node's ENI/IP ceiling on pods under the running aws-node settings (prefix
+        delegation counted only where it works); None for an unknown instance type."""
+        if view.limits is None:
+            return None
+        return eni_max_pods(view.limits, self.node_max_pods_input(view))
 
     # --- AWS indexes ---------------------------------------------------------------------
 
@@ -377,13 +380,6 @@ class Views:
         if settings.prefix_delegation and view.limits is not None and not view.limits.nitro:
             return MaxPodsInput(False, settings.custom_networking, settings.max_eni)
         return settings
-
-    def node_eni_capacity(self, view: NodeView) -> int | None:
-        """The node's ENI/IP ceiling on pods (like `eni_capacity`, but prefix delegation
-        counted only where it works); None for an unknown instance type."""
-        if view.limits is None:
-            return None
-        return eni_max_pods(view.limits, self.node_max_pods_input(view))
 
     @cached_property
     def eniconfigs_by_name(self) -> dict[str, k.ENIConfig]:

@@ -1,0 +1,179 @@
+"""custom-networking: the exact findings for each fixture, the documented setup that must pass
+(per-zone ENIConfigs, max-pods 20 on m5.large), and real-world data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BUNDLES, FOREIGN, HEALTHY, run_one
+
+CHECK = "custom-networking"
+FIXTURES = BUNDLES / CHECK
+NODE_A = "node/ip-192-168-110-30.eu-central-1.compute.internal"
+NODE_B = "node/ip-192-168-140-30.eu-central-1.compute.internal"
+NODE_C = "node/ip-192-168-180-30.eu-central-1.compute.internal"
+NODE_C2 = "node/ip-192-168-181-30.eu-central-1.compute.internal"
+PODS_A = "subnet/subnet-0f4f790274e6efa93"  # 100.64.0.0/19, eu-central-1a
+SMALL_PODS_C = "subnet/subnet-09ffd5f1a484c7fff"  # 100.64.96.0/27, eu-central-1c
+
+
+@dataclass(frozen=True)
+class Expect:
+    severity: str
+    title: str
+    """A substring of the title."""
+    resources: tuple[str, ...]
+    evidence: tuple[str, ...] = ()
+    """Substrings, each found in some evidence line."""
+
+
+def assert_findings(result, expected: list[Expect]) -> None:
+    assert result.status.value == ("fail" if expected else "pass"), result.reason
+    got = [(f.severity.value, f.resources, f.playbook) for f in result.findings]
+    assert got == [(e.severity, e.resources, CHECK) for e in expected], [
+        f.title for f in result.findings
+    ]
+    for finding, want in zip(result.findings, expected, strict=True):
+        assert want.title in finding.title
+        for piece in want.evidence:
+            assert any(piece in line for line in finding.evidence), (piece, finding.evidence)
+
+
+CASES = {
+    "fail-no-eniconfig-for-zone": [
+        Expect(
+            "critical",
+            "1 node(s) select ENIConfig 'eu-central-1c', which does not exist",
+            (NODE_C,),
+            (
+                "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG=true (aws-node env)",
+                "select ENIConfig 'eu-central-1c' (label topology.kubernetes.io/zone)",
+                "ENIConfigs in the bundle: eu-central-1a, eu-central-1b",
+            ),
+        )
+    ],
+    "fail-zone-named-eniconfigs-without-label-def": [
+        Expect(
+            "critical",
+            "3 node(s) select ENIConfig 'default', which does not exist",
+            (NODE_A, NODE_B, NODE_C),
+            (
+                "no k8s.amazonaws.com/eniConfig label or annotation, so the name `default`",
+                "ENI_CONFIG_LABEL_DEF=k8s.amazonaws.com/eniConfig (default)",
+                "the ENIConfigs are named after zones (eu-central-1a, eu-central-1b, "
+                "eu-central-1c) but ENI_CONFIG_LABEL_DEF is not topology.kubernetes.io/zone",
+            ),
+        )
+    ],
+    "fail-eniconfig-subnet-in-other-zone": [
+        Expect(
+            "critical",
+            "ENIConfig eu-central-1b uses subnet subnet-0f4f790274e6efa93 in eu-central-1a for "
+            "1 node(s) in eu-central-1b",
+            ("eniconfig/eu-central-1b", PODS_A, NODE_B),
+            (
+                "spec.subnet subnet-0f4f790274e6efa93 (100.64.0.0/19) is in eu-central-1a",
+                f"{NODE_B} is in eu-central-1b",
+            ),
+        )
+    ],
+    "fail-eniconfig-subnet-short": [
+        Expect(
+            "warning",
+            "ENIConfig subnet subnet-09ffd5f1a484c7fff has 7 free IPs, less than one warm-pool "
+            "round of its 2 node(s) needs (10)",
+            ("eniconfig/eu-central-1c", SMALL_PODS_C, NODE_C, NODE_C2),
+            (
+                "(100.64.96.0/27, eu-central-1c): AvailableIpAddressCount 7",
+                "next top-up WARM_IP_TARGET=5: 5 IPs",
+                "needs 10 IPs; 7 IPs are free",
+            ),
+        )
+    ],
+    "fail-eniconfig-without-security-groups": [
+        Expect(
+            "info",
+            "3 ENIConfig(s) set no securityGroups",
+            (
+                "eniconfig/eu-central-1a",
+                "eniconfig/eu-central-1b",
+                "eniconfig/eu-central-1c",
+                NODE_A,
+                NODE_B,
+                NODE_C,
+            ),
+            (
+                "eniconfig/eu-central-1a: spec.securityGroups is empty",
+                "VPC CNI v1.20.1: since v1.8 pod ENIs then take the node's primary ENI security "
+                "groups",
+                "(sg-0cab24e4f8ae2d5dc)",
+            ),
+        )
+    ],
+    "fail-max-pods-not-lowered": [
+        Expect(
+            "warning",
+            "3 m5.large node(s) allow 29 pods, the value without custom networking; with the "
+            "primary ENI unused they hold 20",
+            (NODE_A, NODE_B, NODE_C),
+            (
+                "kubelet max-pods (status.allocatable.pods) = 29",
+                "2 ENIs (primary ENI unused) × (10 − 1) + 2 = 20",
+            ),
+        )
+    ],
+    "pass-per-zone-eniconfigs-max-pods-20": [],
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(CASES))
+def test_fixture_findings(scenario: str) -> None:
+    assert_findings(run_one(CHECK, FIXTURES / scenario), CASES[scenario])
+
+
+def test_every_fixture_has_a_case() -> None:
+    assert {p.name for p in FIXTURES.iterdir()} == set(CASES) | {"skip-no-eniconfigs"}
+
+
+def test_healthy_example_passes() -> None:
+    assert_findings(run_one(CHECK, HEALTHY), [])
+
+
+def test_skips_without_eniconfigs_and_says_which_file() -> None:
+    result = run_one(CHECK, FIXTURES / "skip-no-eniconfigs")
+    assert (result.status.value, result.reason) == ("skip", "missing k8s/eniconfigs.json")
+
+
+def test_missing_eniconfig_fills_the_create_command() -> None:
+    finding = run_one(CHECK, FIXTURES / "fail-no-eniconfig-for-zone").findings[0]
+    assert finding.params == {
+        "node": NODE_C[5:],
+        "eniconfig": "eu-central-1c",
+        "zone": "eu-central-1c",
+        "instance_type": "m5.large",
+        "max_pods": "20",
+    }
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "prefix-delegation/pass-prefix-delegation-m5-large-110",
+        "prefix-delegation/fail-max-pods-raised-without-pd",
+    ],
+)
+def test_nothing_to_say_without_custom_networking(fixture: str) -> None:
+    assert_findings(run_one(CHECK, BUNDLES / fixture), [])
+
+
+FOREIGN_BUNDLES = sorted(
+    p for p in FOREIGN.iterdir() if p.is_dir() and p.name != "awscli-examples-malformed"
+)
+
+
+@pytest.mark.parametrize("bundle", FOREIGN_BUNDLES, ids=lambda p: p.name)
+def test_foreign_bundles_never_error(bundle: Path) -> None:
+    assert run_one(CHECK, bundle).status.value in ("pass", "fail", "skip")

@@ -1,0 +1,295 @@
+"""pod-ip-capacity: the exact findings for each fixture, the healthy look-alikes, the cases it
+leaves to prefix-delegation and custom-networking, and odd real-world data."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BUNDLES, FOREIGN, HEALTHY, run_one
+
+CHECK = "pod-ip-capacity"
+FIXTURES = BUNDLES / CHECK
+NODE_B = "node/ip-192-168-130-71.eu-central-1.compute.internal"
+NODE_C = "node/ip-192-168-170-158.eu-central-1.compute.internal"
+T3_SMALL = "node/ip-192-168-171-20.eu-central-1.compute.internal"
+SMALL_SUBNET_NODE = "node/ip-192-168-192-10.eu-central-1.compute.internal"
+SMALL_SUBNET = "subnet/subnet-0c5dae1a9aa1c75d7"  # 192.168.192.0/27
+SHORT_SUBNET = "subnet/subnet-089f61415f4e932b3"  # 192.168.200.0/26
+SHORT_NODES = (
+    "node/ip-192-168-200-10.eu-central-1.compute.internal",
+    "node/ip-192-168-200-40.eu-central-1.compute.internal",
+)
+SANDBOX_FAILURE = "add cmd: failed to assign an IP address to container"
+
+
+@dataclass(frozen=True)
+class Expect:
+    severity: str
+    title: str
+    """A substring of the title."""
+    resources: tuple[str, ...]
+    evidence: tuple[str, ...] = ()
+    """Substrings, each found in some evidence line."""
+    playbook: str = CHECK
+
+
+def assert_findings(result, expected: list[Expect]) -> None:
+    assert result.status.value == ("fail" if expected else "pass"), result.reason
+    got = [(f.severity.value, f.resources, f.playbook) for f in result.findings]
+    assert got == [(e.severity, e.resources, e.playbook) for e in expected], [
+        f.title for f in result.findings
+    ]
+    for finding, want in zip(result.findings, expected, strict=True):
+        assert want.title in finding.title
+        for piece in want.evidence:
+            assert any(piece in line for line in finding.evidence), (piece, finding.evidence)
+
+
+CASES = {
+    "fail-max-pods-over-eni-capacity": [
+        Expect(
+            "warning",
+            "allows 58 pods but its ENIs support only 29",
+            (NODE_C,),
+            (
+                "kubelet max-pods (status.allocatable.pods) = 58",
+                "3 ENIs × (10 − 1) + 2 = 29 (m6i.large: 3 ENIs, 10 IPv4 per ENI, bundle)",
+                "ENABLE_PREFIX_DELEGATION=false (aws-node env)",
+                "can place up to 29 pods more than the ENIs can address",
+            ),
+        )
+    ],
+    "fail-too-many-pods": [
+        Expect(
+            "critical",
+            "2 pod(s) cannot run because nodes are at their max-pods (Too many pods)",
+            ("pod/batch/bad-report-7c9d5-kx2lp", "pod/batch/bad-report-7c9d5-q8z4w", T3_SMALL),
+            (
+                "FailedScheduling: 0/4 nodes are available: 1 Too many pods",
+                f"{T3_SMALL}: 11 pods running or starting, kubelet max-pods 11; ENI capacity "
+                "3 ENIs × (4 − 1) + 2 = 11",
+            ),
+        )
+    ],
+    "fail-ip-assign-eni-limit": [
+        # the node's max-pods 17 is above its capacity 11: named here, not again as (a)
+        Expect(
+            "critical",
+            "3 pod(s) on node ip-192-168-171-20.eu-central-1.compute.internal cannot get an IP "
+            "address (stuck in ContainerCreating): the node is at its ENI and IP limit",
+            (
+                T3_SMALL,
+                "pod/batch/bad-ingest-6d8f9-2vbnm",
+                "pod/batch/bad-ingest-6d8f9-7hq2x",
+                "pod/batch/bad-ingest-6d8f9-tz5kd",
+            ),
+            (
+                SANDBOX_FAILURE,
+                "3 of 3 ENIs attached",
+                "9 of 9 secondary IP slots on those ENIs allocated, giving 9 pod IPs; 9 pod(s)",
+                "kubelet max-pods 17 > ENI capacity 11",
+            ),
+        )
+    ],
+    "fail-ip-assign-subnet-exhausted": [
+        Expect(
+            "critical",
+            "the subnet is out of free IPs (7 left)",
+            (
+                SMALL_SUBNET_NODE,
+                "pod/batch/bad-ingest-6d8f9-4kq9s",
+                "pod/batch/bad-ingest-6d8f9-wp7fd",
+                SMALL_SUBNET,
+            ),
+            (
+                SANDBOX_FAILURE,
+                "event IPAMDNoIPs ×6: There are no available IP addresses for IPAMD",
+                "2 of 3 ENIs attached",
+                "(192.168.192.0/27): AvailableIpAddressCount 7",
+                "a new ENI needs 10 free IPs (WARM_ENI_TARGET=1",
+            ),
+        )
+    ],
+    "fail-ip-assign-eni-attach-failing": [
+        Expect(
+            "critical",
+            "neither the ENI limit nor the subnet explains it",
+            (NODE_B, "pod/bookstore/bad-api-5f7b8-9xk2p"),
+            (
+                "2 of 3 ENIs attached",
+                "18 pod IPs; 18 pod(s) on the node hold one",
+                "AvailableIpAddressCount 8166",
+                "read ipamd.log",
+            ),
+        )
+    ],
+    "fail-ip-assign-ips-idle": [
+        Expect(
+            "critical",
+            "the node's ENIs still have unused IPs",
+            (NODE_B, "pod/bookstore/bad-api-5f7b8-9xk2p"),
+            ("17 allocated pod IPs are not held by any pod",),
+        )
+    ],
+    "fail-subnet-short-for-warm-pool": [
+        Expect(
+            "warning",
+            f"Subnet {SHORT_SUBNET[7:]} has 19 free IPs, less than one warm-pool round of its "
+            "2 node(s) needs (20)",
+            (SHORT_SUBNET, *SHORT_NODES),
+            (
+                "(192.168.200.0/26, eu-central-1b): AvailableIpAddressCount 19",
+                "next top-up WARM_ENI_TARGET=1: whole m6i.large ENIs, 10 IPs",
+                "needs 20 IPs; 19 IPs are free",
+            ),
+        )
+    ],
+    "pass-healthy-with-node-monitoring": [],
+    "pass-node-full-nothing-pending": [],
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(CASES))
+def test_fixture_findings(scenario: str) -> None:
+    assert_findings(run_one(CHECK, FIXTURES / scenario), CASES[scenario])
+
+
+def test_every_fixture_has_a_case() -> None:
+    assert {p.name for p in FIXTURES.iterdir()} == set(CASES) | {"skip-no-subnets"}
+
+
+def test_healthy_example_passes() -> None:
+    assert_findings(run_one(CHECK, HEALTHY), [])
+
+
+def test_skips_without_subnets_and_says_which_file() -> None:
+    result = run_one(CHECK, FIXTURES / "skip-no-subnets")
+    assert result.status.value == "skip"
+    assert result.reason == "missing aws/ec2-describe-subnets.json"
+
+
+def test_finding_params_fill_the_playbook_commands() -> None:
+    finding = run_one(CHECK, FIXTURES / "fail-ip-assign-subnet-exhausted").findings[0]
+    assert finding.params == {
+        "node": SMALL_SUBNET_NODE[5:],
+        "instance_type": "m6i.large",
+        "max_pods": "29",
+        "subnet_id": SMALL_SUBNET[7:],
+    }
+
+
+# Root causes that prefix-delegation or custom-networking explain are theirs alone (_ipam.py).
+OWNED_ELSEWHERE = [
+    "prefix-delegation/fail-non-nitro-instance-type",
+    "prefix-delegation/fail-max-pods-raised-without-pd",
+    "prefix-delegation/fail-max-pods-left-at-secondary",
+    "prefix-delegation/fail-fragmented-subnet",
+    "prefix-delegation/pass-prefix-delegation-m5-large-110",
+    "custom-networking/fail-max-pods-not-lowered",
+    "custom-networking/fail-eniconfig-subnet-short",
+    "custom-networking/pass-per-zone-eniconfigs-max-pods-20",
+]
+
+
+@pytest.mark.parametrize("fixture", OWNED_ELSEWHERE)
+def test_cases_owned_by_other_checks_are_not_reported_twice(fixture: str) -> None:
+    assert_findings(run_one(CHECK, BUNDLES / fixture), [])
+
+
+def test_pods_stuck_on_a_fragmented_subnet_point_to_the_prefix_delegation_playbook() -> None:
+    result = run_one(CHECK, BUNDLES / "prefix-delegation/fail-fragmented-subnet-pods-stuck")
+    assert_findings(
+        result,
+        [
+            Expect(
+                "critical",
+                "the subnet has no free aligned /28 prefix",
+                (
+                    "node/ip-192-168-210-20.eu-central-1.compute.internal",
+                    "pod/bookstore/bad-ingest-6d8f9-wq4zt",
+                    "subnet/subnet-032e126b324612fbc",
+                ),
+                ("no aligned /28 block is free for a prefix (InsufficientCidrBlocks)",),
+                playbook="prefix-delegation",
+            )
+        ],
+    )
+
+
+def test_pods_stuck_without_an_eniconfig_point_to_the_custom_networking_playbook() -> None:
+    result = run_one(CHECK, BUNDLES / "custom-networking/fail-no-eniconfig-for-zone")
+    node = "node/ip-192-168-180-30.eu-central-1.compute.internal"
+    assert_findings(
+        result,
+        [
+            Expect(
+                "critical",
+                "custom networking finds no ENIConfig subnet for the node",
+                (node, "pod/bookstore/bad-web-7f6c9-zk4qp"),
+                (
+                    "selects ENIConfig 'eu-central-1c' (label topology.kubernetes.io/zone), "
+                    "which does not exist",
+                ),
+                playbook="custom-networking",
+            )
+        ],
+    )
+    params = result.findings[0].params
+    assert (params["eniconfig"], params["zone"], params["max_pods"]) == (
+        "eu-central-1c",
+        "eu-central-1c",
+        "20",
+    )
+
+
+FOREIGN_BUNDLES = sorted(
+    p for p in FOREIGN.iterdir() if p.is_dir() and p.name != "awscli-examples-malformed"
+)
+
+
+@pytest.mark.parametrize("bundle", FOREIGN_BUNDLES, ids=lambda p: p.name)
+def test_foreign_bundles_never_error(bundle: Path) -> None:
+    assert run_one(CHECK, bundle).status.value in ("pass", "fail", "skip")
+
+
+def foreign_mix(tmp_path: Path, **env: str) -> Path:
+    """Every foreign bundle's files in one folder (first one wins), aws-node env overridden:
+    real-world shapes from unrelated recordings, run through every code path."""
+    out = tmp_path / "mix"
+    for bundle in FOREIGN_BUNDLES:
+        for path in sorted(bundle.rglob("*.json")):
+            target = out / path.relative_to(bundle)
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+    daemonsets = out / "k8s" / "daemonsets.json"
+    doc = json.loads(daemonsets.read_text(encoding="utf-8"))
+    for ds in doc["items"]:
+        for container in ds["spec"]["template"]["spec"]["containers"]:
+            container.setdefault("env", []).extend({"name": k, "value": v} for k, v in env.items())
+    daemonsets.write_text(json.dumps(doc), encoding="utf-8")
+    (out / "k8s" / "eniconfigs.json").write_text(
+        json.dumps({"apiVersion": "v1", "items": [], "kind": "List"}), encoding="utf-8"
+    )
+    return out
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"},
+        {"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true", "WARM_IP_TARGET": "3"},
+    ],
+    ids=["secondary-ip", "prefix-delegation", "custom-networking"],
+)
+def test_foreign_shapes_mixed_never_error(tmp_path: Path, env: dict[str, str]) -> None:
+    mix = foreign_mix(tmp_path, **env)
+    for check in (CHECK, "prefix-delegation", "custom-networking"):
+        result = run_one(check, mix)
+        assert result.status.value in ("pass", "fail", "skip"), (check, result.reason)
