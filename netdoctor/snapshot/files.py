@@ -130,6 +130,8 @@ COLLECT_COMMANDS: dict[str, str] = {
         "aws ec2 describe-vpc-endpoints --filters Name=vpc-id,Values=$VPC"
         " > aws/ec2-describe-vpc-endpoints.json"
     ),
-    AWS_LOAD_BALANCERS: "aws elbv2 describe-load-balancers > aws/elbv2-describe-load-balancers.json",
+    AWS_LOAD_BALANCERS: (
+        "aws elbv2 describe-load-balancers > aws/elbv2-describe-load-balancers.json"
+    ),
     AWS_TARGET_GROUPS: "aws elbv2 describe-target-groups > aws/elbv2-describe-target-groups.json",
 }
