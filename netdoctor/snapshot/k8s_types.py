@@ -91,8 +91,6 @@ class ContainerStateWaiting(Struct):
 
 class ContainerState(Struct):
     waiting: ContainerStateWaiting | None = None
-    running: dict[str, Any] | None = None
-    terminated: dict[str, Any] | None = None
 
 
 class ContainerStatus(Struct):
@@ -118,20 +116,22 @@ class PodStatus(Struct):
     containerStatuses: list[ContainerStatus] | None = None
 
 
-class Container(Struct):
-    name: str = ""
-    image: str | None = None
-
-
 class PodSpec(Struct):
     nodeName: str | None = None
     hostNetwork: bool | None = None
     serviceAccountName: str | None = None
-    containers: list[Container] | None = None
+
+
+class PodMeta(Struct):
+    """Pods are most of a big bundle: keep only what checks read (no annotations, owners)."""
+
+    name: str = ""
+    namespace: str | None = None
+    labels: dict[str, str] | None = None
 
 
 class Pod(Struct):
-    metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
+    metadata: PodMeta = msgspec.field(default_factory=PodMeta)
     spec: PodSpec = msgspec.field(default_factory=PodSpec)
     status: PodStatus = msgspec.field(default_factory=PodStatus)
 
