@@ -131,12 +131,34 @@ def max_pods_verdict(views: Views, view: NodeView) -> MaxPodsVerdict | None:
     return None
 
 
+def owned_verdicts(views: Views, owner: str) -> list[tuple[NodeView, MaxPodsVerdict]]:
+    """The nodes (in bundle order) whose max-pods verdict the check `owner` reports."""
+    found: list[tuple[NodeView, MaxPodsVerdict]] = []
+    for view in views.nodes:
+        verdict = max_pods_verdict(views, view)
+        if verdict is not None and verdict.owner == owner:
+            found.append((view, verdict))
+    return found
+
+
 def recommended(views: Views, view: NodeView) -> int | None:
     """The max-pods to configure: the ENI ceiling under the node's settings, capped at 110
     (250 above 30 vCPUs) like max-pods-calculator.sh; None for an unknown type."""
     if view.limits is None:
         return None
     return recommended_max_pods(view.limits, views.node_max_pods_input(view))
+
+
+def sizing_params(views: Views, view: NodeView) -> dict[str, str]:
+    """The playbook values that resize a node: `instance_type` and the `max_pods` to set
+    (`recommended`), each only when the bundle gives it."""
+    params: dict[str, str] = {}
+    if view.instance_type:
+        params["instance_type"] = view.instance_type
+    value = recommended(views, view)
+    if value is not None:
+        params["max_pods"] = str(value)
+    return params
 
 
 def formula(views: Views, view: NodeView) -> str:
@@ -335,3 +357,17 @@ def listing(items: list[str], limit: int = 5) -> str:
     """`a, b, c and 2 more`."""
     shown = ", ".join(items[:limit])
     return f"{shown} and {len(items) - limit} more" if len(items) > limit else shown
+
+
+def kubelet_line(kubelet: int | None, nodes: list[NodeView]) -> str:
+    """The evidence line that names the nodes' kubelet max-pods."""
+    names = listing([v.name for v in nodes])
+    return f"kubelet max-pods (status.allocatable.pods) = {kubelet} on {names}"
+
+
+def overcommit_line(excess: int) -> str:
+    """The evidence line for a max-pods `excess` pods above what the ENIs can address."""
+    return (
+        f"the scheduler can place {excess} more pods per node than the ENIs can give IPs to; "
+        "those stick in ContainerCreating"
+    )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from netdoctor.maxpods import PREFIX_SIZE
 
-from ._ipam import eni_state
+from ._ipam import cni_nodes, eni_state, pod_subnets
 
 if TYPE_CHECKING:
     from netdoctor.snapshot.aws_types import Subnet
@@ -222,6 +222,13 @@ def subnet_pools(
         pool = pools.setdefault(key, SubnetPool(tuple(subnets)))
         pool.nodes.append((view, top))
     return list(pools.values())
+
+
+def short_pools(views: Views) -> list[SubnetPool]:
+    """The pools of aws-node's nodes (`_ipam.pod_subnets`) that are short for one warm-pool
+    round; a fragmented pool is left out (prefix-delegation reports it)."""
+    pools = subnet_pools(views, cni_nodes(views), pod_subnets)
+    return [p for p in pools if p.short(views) and not p.fragmented(views)]
 
 
 def pool_evidence(views: Views, pool: SubnetPool) -> list[str]:

@@ -63,12 +63,7 @@ class CustomNetworking(Check):
         params = {"node": view.name, "eniconfig": eniconfig}
         if view.zone:
             params["zone"] = view.zone
-        if view.instance_type:
-            params["instance_type"] = view.instance_type
-        value = ipam.recommended(views, view)
-        if value is not None:
-            params["max_pods"] = str(value)
-        return params
+        return params | ipam.sizing_params(views, view)
 
     def _missing(self, views: Views, name: str, nodes: list[NodeView]) -> Finding:
         _, source = views.eniconfig_selection(nodes[0])
@@ -176,9 +171,7 @@ class CustomNetworking(Check):
         )
 
     def _short_subnets(self, views: Views) -> Iterator[Finding]:
-        for pool in ipspace.subnet_pools(views, ipam.cni_nodes(views), ipam.pod_subnets):
-            if not pool.short(views) or pool.fragmented(views):
-                continue
+        for pool in ipspace.short_pools(views):
             subnet = pool.subnets[0]
             first = pool.nodes[0][0]
             eniconfigs = sorted({views.eniconfig_selection(v)[0] for v, _ in pool.nodes})
@@ -201,10 +194,8 @@ class CustomNetworking(Check):
 
     def _max_pods_not_lowered(self, views: Views) -> Iterator[Finding]:
         groups: dict[tuple[str, int], list[NodeView]] = defaultdict(list)
-        for view in views.nodes:
-            verdict = ipam.max_pods_verdict(views, view)
-            if verdict is not None and verdict.owner == self.id:
-                groups[(view.instance_type or "?", verdict.kubelet)].append(view)
+        for view, verdict in ipam.owned_verdicts(views, self.id):
+            groups[(view.instance_type or "?", verdict.kubelet)].append(view)
         for (instance_type, kubelet), nodes in groups.items():
             first = nodes[0]
             capacity = views.eni_capacity(first) or 0
@@ -215,12 +206,10 @@ class CustomNetworking(Check):
                 resources=[v.ref for v in nodes],
                 evidence=[
                     views.cni.source(CUSTOM),
-                    f"kubelet max-pods (status.allocatable.pods) = {kubelet} on "
-                    f"{ipam.listing([v.name for v in nodes])}",
+                    ipam.kubelet_line(kubelet, nodes),
                     f"{kubelet} counts the primary ENI; custom networking leaves it for the node "
                     f"itself: {ipam.formula(views, first)}",
-                    f"the scheduler can place {kubelet - capacity} more pods per node than the "
-                    "ENIs can give IPs to; those stick in ContainerCreating",
+                    ipam.overcommit_line(kubelet - capacity),
                 ],
                 params=self._params(views, first, views.eniconfig_selection(first)[0]),
             )

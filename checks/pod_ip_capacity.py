@@ -59,11 +59,7 @@ class PodIpCapacity(Check):
         params: dict[str, str] = {}
         if view is not None:
             params["node"] = view.name
-            if view.instance_type:
-                params["instance_type"] = view.instance_type
-            value = ipam.recommended(views, view)
-            if value is not None:
-                params["max_pods"] = str(value)
+            params |= ipam.sizing_params(views, view)
             if subnet_id is None:
                 subnets = ipam.pod_subnets(views, view)
                 subnet_id = subnets[0].SubnetId if subnets else None
@@ -260,9 +256,8 @@ class PodIpCapacity(Check):
 
     def _max_pods_over_eni_capacity(self, views: Views, skip: set[str]) -> Iterator[Finding]:
         cni = views.cni
-        for view in views.nodes:
-            verdict = ipam.max_pods_verdict(views, view)
-            if verdict is None or verdict.owner != self.id or view.name in skip:
+        for view, verdict in ipam.owned_verdicts(views, self.id):
+            if view.name in skip:
                 continue
             over = verdict.kubelet - verdict.capacity
             yield self.finding(
@@ -289,9 +284,9 @@ class PodIpCapacity(Check):
     def _subnets_short_for_warm_pool(self, views: Views, skip: set[str]) -> Iterator[Finding]:
         if views.cni.custom_networking:
             return  # pod IPs come from ENIConfig subnets: custom-networking reports those
-        for pool in ipspace.subnet_pools(views, ipam.cni_nodes(views), ipam.pod_subnets):
+        for pool in ipspace.short_pools(views):
             ids = [s.SubnetId for s in pool.subnets]
-            if set(ids) & skip or pool.fragmented(views) or not pool.short(views):
+            if set(ids) & skip:
                 continue
             names = ", ".join(ids)
             first = pool.nodes[0][0]

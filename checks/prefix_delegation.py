@@ -37,12 +37,10 @@ class PrefixDelegation(Check):
     def run(self, snap: Snapshot) -> Iterator[Finding]:
         views = snap.views
         groups: dict[tuple[str, str, int], list[NodeView]] = defaultdict(list)
-        for view in views.nodes:
-            verdict = ipam.max_pods_verdict(views, view)
-            if verdict is not None and verdict.owner == self.id:
-                # one finding per instance type (and per max-pods value where that matters)
-                kubelet = 0 if verdict.cause == ipam.PD_NON_NITRO else verdict.kubelet
-                groups[(verdict.cause, view.instance_type or "?", kubelet)].append(view)
+        for view, verdict in ipam.owned_verdicts(views, self.id):
+            # one finding per instance type (and per max-pods value where that matters)
+            kubelet = 0 if verdict.cause == ipam.PD_NON_NITRO else verdict.kubelet
+            groups[(verdict.cause, view.instance_type or "?", kubelet)].append(view)
         for (cause, _, _), nodes in groups.items():
             if cause == ipam.PD_NON_NITRO:
                 yield self._non_nitro(views, nodes)
@@ -104,12 +102,10 @@ class PrefixDelegation(Check):
             resources=[v.ref for v in nodes],
             evidence=[
                 views.cni.source(PD),
-                f"kubelet max-pods (status.allocatable.pods) = {kubelet} on "
-                f"{ipam.listing([v.name for v in nodes])}",
+                ipam.kubelet_line(kubelet, nodes),
                 f"{kubelet} is what {first.instance_type} gets with /28 prefixes; without them: "
                 f"{ipam.formula(views, first)}",
-                f"the scheduler can place {(kubelet or 0) - capacity} more pods per node than "
-                "the ENIs can give IPs to; those stick in ContainerCreating",
+                ipam.overcommit_line((kubelet or 0) - capacity),
             ],
             params=self._params(views, first, capacity),
         )
@@ -125,8 +121,7 @@ class PrefixDelegation(Check):
             resources=[v.ref for v in nodes],
             evidence=[
                 views.cni.source(PD),
-                f"kubelet max-pods (status.allocatable.pods) = {verdict.kubelet} on "
-                f"{ipam.listing([v.name for v in nodes])}",
+                ipam.kubelet_line(verdict.kubelet, nodes),
                 f"with /28 prefixes the ENIs hold {ipam.formula(views, first)}",
                 f"recommended max-pods {verdict.reference} (110, or 250 above 30 vCPUs, capped "
                 "by the ENI ceiling): the prefixes' extra IPs stay unused",

@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import BUNDLES, FOREIGN, HEALTHY, run_one
+from tests.checks._support import (
+    Expect,
+    assert_findings,
+    fixture_names,
+    over_foreign_bundles,
+)
+from tests.conftest import BUNDLES, HEALTHY, run_one
 
 CHECK = "custom-networking"
 FIXTURES = BUNDLES / CHECK
@@ -18,28 +23,6 @@ NODE_C = "node/ip-192-168-180-30.eu-central-1.compute.internal"
 NODE_C2 = "node/ip-192-168-181-30.eu-central-1.compute.internal"
 PODS_A = "subnet/subnet-0f4f790274e6efa93"  # 100.64.0.0/19, eu-central-1a
 SMALL_PODS_C = "subnet/subnet-09ffd5f1a484c7fff"  # 100.64.96.0/27, eu-central-1c
-
-
-@dataclass(frozen=True)
-class Expect:
-    severity: str
-    title: str
-    """A substring of the title."""
-    resources: tuple[str, ...]
-    evidence: tuple[str, ...] = ()
-    """Substrings, each found in some evidence line."""
-
-
-def assert_findings(result, expected: list[Expect]) -> None:
-    assert result.status.value == ("fail" if expected else "pass"), result.reason
-    got = [(f.severity.value, f.resources, f.playbook) for f in result.findings]
-    assert got == [(e.severity, e.resources, CHECK) for e in expected], [
-        f.title for f in result.findings
-    ]
-    for finding, want in zip(result.findings, expected, strict=True):
-        assert want.title in finding.title
-        for piece in want.evidence:
-            assert any(piece in line for line in finding.evidence), (piece, finding.evidence)
 
 
 CASES = {
@@ -135,7 +118,7 @@ def test_fixture_findings(scenario: str) -> None:
 
 
 def test_every_fixture_has_a_case() -> None:
-    assert {p.name for p in FIXTURES.iterdir()} == set(CASES) | {"skip-no-eniconfigs"}
+    assert fixture_names(CHECK) == set(CASES) | {"skip-no-eniconfigs"}
 
 
 def test_healthy_example_passes() -> None:
@@ -169,11 +152,6 @@ def test_nothing_to_say_without_custom_networking(fixture: str) -> None:
     assert_findings(run_one(CHECK, BUNDLES / fixture), [])
 
 
-FOREIGN_BUNDLES = sorted(
-    p for p in FOREIGN.iterdir() if p.is_dir() and p.name != "awscli-examples-malformed"
-)
-
-
-@pytest.mark.parametrize("bundle", FOREIGN_BUNDLES, ids=lambda p: p.name)
+@over_foreign_bundles
 def test_foreign_bundles_never_error(bundle: Path) -> None:
     assert run_one(CHECK, bundle).status.value in ("pass", "fail", "skip")

@@ -6,16 +6,22 @@ three m6i.large nodes, one per private subnet (a, b, c), each routed to the NAT 
 
 from __future__ import annotations
 
-import json
 import shutil
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from netdoctor.models import CheckResult, Severity, Status
+from netdoctor.models import Severity, Status
+from tests.checks._support import (
+    Expect,
+    assert_findings,
+    assert_script_rebuilds_fixtures,
+    copy_fixture,
+    edit_json,
+    fixture_names,
+    over_foreign_bundles,
+)
 from tests.conftest import BUNDLES, FOREIGN, HEALTHY, run_one
 
 CHECK = "egress-snat-route"
@@ -33,32 +39,6 @@ RTB_A, RTB_B, RTB_C = "rtb-0d9841098930aa3f4", "rtb-0c61f0172f15cd42b", "rtb-0cc
 RTB_MAIN = "rtb-0effab6fdfa366a85"
 NAT_A, NAT_B, NAT_C = "nat-0c7b50efd5f44d09f", "nat-05342af368e3d55fd", "nat-0c064b6ab6df3aae8"
 IGW = "igw-0a6ff73d6f6d31f11"
-
-
-@dataclass(frozen=True)
-class Expect:
-    """One expected finding: severity, a title substring, the exact resources, evidence
-    substrings (each must appear in some evidence line) and playbook values."""
-
-    severity: Severity
-    title: str
-    resources: tuple[str, ...]
-    evidence: tuple[str, ...] = ()
-    params: dict[str, str] = field(default_factory=dict)
-
-
-def assert_findings(result: CheckResult, expected: list[Expect]) -> None:
-    got = [(f.severity, f.title) for f in result.findings]
-    assert len(result.findings) == len(expected), got
-    for finding, want in zip(result.findings, expected, strict=True):
-        assert finding.severity == want.severity, finding.title
-        assert want.title in finding.title, finding.title
-        assert finding.resources == want.resources, finding.title
-        for text in want.evidence:
-            assert any(text in line for line in finding.evidence), (text, finding.evidence)
-        for key, value in want.params.items():
-            assert finding.params[key] == value, (key, finding.params)
-
 
 CASES: dict[str, list[Expect]] = {
     "fail-external-snat-igw": [
@@ -205,8 +185,12 @@ def test_fixture_gives_exactly_these_findings(name: str) -> None:
 
 
 def test_every_fixture_folder_is_in_the_table() -> None:
-    folders = {p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("skip-")}
+    folders = {n for n in fixture_names(CHECK) if not n.startswith("skip-")}
     assert folders == set(CASES)
+
+
+def test_committed_fixtures_are_what_the_script_builds() -> None:
+    assert_script_rebuilds_fixtures(CHECK)
 
 
 def test_healthy_example_passes() -> None:
@@ -220,24 +204,11 @@ def test_skips_without_route_tables_and_names_the_file() -> None:
     assert "aws/ec2-describe-route-tables.json" in result.reason
 
 
-def _copy(name: str, tmp_path: Path) -> Path:
-    target = tmp_path / name
-    shutil.copytree(FIXTURES / name, target)
-    return target
-
-
-def _edit(bundle: Path, rel: str, change: Callable[[dict[str, Any]], object]) -> None:
-    path = bundle / rel
-    doc = json.loads(path.read_text())
-    change(doc)
-    path.write_text(json.dumps(doc, indent=4))
-
-
 def test_without_aws_node_the_snat_settings_do_not_apply(tmp_path: Path) -> None:
     """Another CNI (no aws-node DaemonSet): no external-SNAT finding, but a node behind an
     internet gateway without a public IP is still cut off."""
-    bundle = _copy("fail-external-snat-igw", tmp_path)
-    _edit(bundle, "k8s/daemonsets.json", lambda doc: doc.update(items=[]))
+    bundle = copy_fixture(CHECK, "fail-external-snat-igw", tmp_path)
+    edit_json(bundle, "k8s/daemonsets.json", lambda doc: doc.update(items=[]))
     result = run_one(CHECK, bundle)
     assert [f.title for f in result.findings] == [
         f"Subnet {SUBNET_A} routes 0.0.0.0/0 to {IGW} but 1 node(s) in it have no public IP: "
@@ -247,7 +218,7 @@ def test_without_aws_node_the_snat_settings_do_not_apply(tmp_path: Path) -> None
 
 def test_ipv6_mode_has_no_external_snat(tmp_path: Path) -> None:
     """The VPC CNI supports no external SNAT in IPv6 mode: the flag is ignored there."""
-    bundle = _copy("fail-external-snat-igw", tmp_path)
+    bundle = copy_fixture(CHECK, "fail-external-snat-igw", tmp_path)
 
     def enable_ipv6(doc: dict[str, Any]) -> None:
         for container in doc["items"][0]["spec"]["template"]["spec"]["containers"]:
@@ -255,7 +226,7 @@ def test_ipv6_mode_has_no_external_snat(tmp_path: Path) -> None:
                 if env["name"] == "ENABLE_IPv6":
                     env["value"] = "true"
 
-    _edit(bundle, "k8s/daemonsets.json", enable_ipv6)
+    edit_json(bundle, "k8s/daemonsets.json", enable_ipv6)
     titles = [f.title for f in run_one(CHECK, bundle).findings]
     assert not any("External SNAT" in t for t in titles), titles
 
@@ -265,7 +236,7 @@ def test_missing_default_route_is_a_warning_when_endpoints_were_not_collected(
 ) -> None:
     """Without describe-vpc-endpoints the check cannot tell an air-gapped design from a broken
     route, so it warns instead of calling it critical."""
-    bundle = _copy("fail-no-default-route", tmp_path)
+    bundle = copy_fixture(CHECK, "fail-no-default-route", tmp_path)
     (bundle / "aws/ec2-describe-vpc-endpoints.json").unlink()
     result = run_one(CHECK, bundle)
     assert [f.severity for f in result.findings] == [Severity.WARNING, Severity.WARNING]
@@ -274,16 +245,12 @@ def test_missing_default_route_is_a_warning_when_endpoints_were_not_collected(
 
 def test_a_nat_gateway_missing_from_the_bundle_is_not_judged(tmp_path: Path) -> None:
     """A route to a NAT gateway that no file describes (state active) proves nothing."""
-    bundle = _copy("fail-nat-failed", tmp_path)
-    _edit(bundle, "aws/ec2-describe-nat-gateways.json", lambda doc: doc.update(NatGateways=[]))
+    bundle = copy_fixture(CHECK, "fail-nat-failed", tmp_path)
+    edit_json(bundle, "aws/ec2-describe-nat-gateways.json", lambda doc: doc.update(NatGateways=[]))
     assert run_one(CHECK, bundle).status is Status.PASS
 
 
-@pytest.mark.parametrize(
-    "bundle",
-    sorted(p for p in FOREIGN.iterdir() if p.is_dir() and p.name != "awscli-examples-malformed"),
-    ids=lambda p: p.name,
-)
+@over_foreign_bundles
 def test_foreign_bundles_never_error(bundle: Path) -> None:
     result = run_one(CHECK, bundle)
     assert result.status is not Status.ERROR, result.reason

@@ -3,15 +3,18 @@ the foreign bundles (old-shape Ingress, in-tree LoadBalancer services with alloc
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import BUNDLES, FOREIGN, HEALTHY, REPO, run_one
+from tests.checks._support import (
+    assert_script_rebuilds_fixtures,
+    copy_fixture,
+    fixture_names,
+    match_findings,
+)
+from tests.conftest import BUNDLES, FOREIGN, HEALTHY, run_one
 
 CHECK = "nodeport-exposure"
 FIXTURES = BUNDLES / CHECK
@@ -149,24 +152,13 @@ PASSING = ["pass-nodeport-behind-instance-alb", "pass-ip-mode-alb-on-clusterip"]
 
 
 def test_every_fixture_folder_is_covered() -> None:
-    on_disk = {p.name for p in FIXTURES.iterdir() if p.is_dir()}
-    assert on_disk == {*CASES, *PASSING, "skip-no-services"}
+    assert fixture_names(CHECK) == {*CASES, *PASSING, "skip-no-services"}
 
 
 @pytest.mark.parametrize("scenario", sorted(CASES))
 def test_fixture_gives_exactly_the_expected_findings(scenario: str) -> None:
     result = run_one(CHECK, FIXTURES / scenario)
-    assert result.status.value == "fail"
-    expected = CASES[scenario]
-    assert len(result.findings) == len(expected), [f.title for f in result.findings]
-    for want in expected:
-        matches = [f for f in result.findings if want.title in f.title]
-        assert len(matches) == 1, (want.title, [f.title for f in result.findings])
-        found = matches[0]
-        assert found.severity.value == want.severity
-        assert found.resources == want.resources
-        for text in want.evidence:
-            assert any(text in line for line in found.evidence), (text, found.evidence)
+    for want, found in match_findings(result, CASES[scenario]):
         assert found.params["namespace"] == "bookstore"
         assert found.params["service"] == want.service
         assert found.params["security_group_id"] == NODE_SG
@@ -197,23 +189,11 @@ def test_foreign_kubernetes_bundles_pass(name: str) -> None:
 
 
 def test_committed_fixtures_are_what_the_script_builds() -> None:
-    path = REPO / "scripts" / "fixtures" / "nodeport_exposure.py"
-    spec = importlib.util.spec_from_file_location("nodeport_exposure_fixtures", path)
-    assert spec is not None and spec.loader is not None
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    for name, build in script.SCENARIOS.items():
-        docs = build()
-        folder = FIXTURES / name
-        on_disk = {str(p.relative_to(folder)) for p in folder.rglob("*.json")}
-        assert on_disk == set(docs), name
-        for rel, doc in docs.items():
-            assert json.loads((folder / rel).read_text(encoding="utf-8")) == doc, (name, rel)
+    assert_script_rebuilds_fixtures(CHECK)
 
 
 def test_no_direct_exposure_verdict_without_the_target_group_bindings(tmp_path: Path) -> None:
     # A TargetGroupBinding outside the bundle could be the NodePort's legitimate user.
-    bundle = tmp_path / "bundle"
-    shutil.copytree(FIXTURES / "fail-nodeport-exposed-directly", bundle)
+    bundle = copy_fixture(CHECK, "fail-nodeport-exposed-directly", tmp_path)
     (bundle / "k8s" / "targetgroupbindings.json").unlink()
     assert run_one(CHECK, bundle).status.value == "pass"

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import BUNDLES, FOREIGN, HEALTHY, run_one
+from tests.checks._support import (
+    FOREIGN_BUNDLES,
+    Expect,
+    assert_findings,
+    fixture_names,
+    over_foreign_bundles,
+)
+from tests.conftest import BUNDLES, HEALTHY, run_one
 
 CHECK = "pod-ip-capacity"
 FIXTURES = BUNDLES / CHECK
@@ -25,29 +31,6 @@ SHORT_NODES = (
     "node/ip-192-168-200-40.eu-central-1.compute.internal",
 )
 SANDBOX_FAILURE = "add cmd: failed to assign an IP address to container"
-
-
-@dataclass(frozen=True)
-class Expect:
-    severity: str
-    title: str
-    """A substring of the title."""
-    resources: tuple[str, ...]
-    evidence: tuple[str, ...] = ()
-    """Substrings, each found in some evidence line."""
-    playbook: str = CHECK
-
-
-def assert_findings(result, expected: list[Expect]) -> None:
-    assert result.status.value == ("fail" if expected else "pass"), result.reason
-    got = [(f.severity.value, f.resources, f.playbook) for f in result.findings]
-    assert got == [(e.severity, e.resources, e.playbook) for e in expected], [
-        f.title for f in result.findings
-    ]
-    for finding, want in zip(result.findings, expected, strict=True):
-        assert want.title in finding.title
-        for piece in want.evidence:
-            assert any(piece in line for line in finding.evidence), (piece, finding.evidence)
 
 
 CASES = {
@@ -160,7 +143,7 @@ def test_fixture_findings(scenario: str) -> None:
 
 
 def test_every_fixture_has_a_case() -> None:
-    assert {p.name for p in FIXTURES.iterdir()} == set(CASES) | {"skip-no-subnets"}
+    assert fixture_names(CHECK) == set(CASES) | {"skip-no-subnets"}
 
 
 def test_healthy_example_passes() -> None:
@@ -247,12 +230,7 @@ def test_pods_stuck_without_an_eniconfig_point_to_the_custom_networking_playbook
     )
 
 
-FOREIGN_BUNDLES = sorted(
-    p for p in FOREIGN.iterdir() if p.is_dir() and p.name != "awscli-examples-malformed"
-)
-
-
-@pytest.mark.parametrize("bundle", FOREIGN_BUNDLES, ids=lambda p: p.name)
+@over_foreign_bundles
 def test_foreign_bundles_never_error(bundle: Path) -> None:
     assert run_one(CHECK, bundle).status.value in ("pass", "fail", "skip")
 

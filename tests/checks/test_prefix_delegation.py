@@ -3,12 +3,17 @@ with max-pods 110), the cases it leaves to pod-ip-capacity, and real-world data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import BUNDLES, FOREIGN, HEALTHY, run_one
+from tests.checks._support import (
+    Expect,
+    assert_findings,
+    fixture_names,
+    over_foreign_bundles,
+)
+from tests.conftest import BUNDLES, HEALTHY, run_one
 
 CHECK = "prefix-delegation"
 FIXTURES = BUNDLES / CHECK
@@ -23,28 +28,6 @@ HEALTHY_NODES = (
 M4_NODE = "node/ip-192-168-150-20.eu-central-1.compute.internal"
 FRAGMENTED_NODE = "node/ip-192-168-210-20.eu-central-1.compute.internal"
 FRAGMENTED = "subnet/subnet-032e126b324612fbc"  # 192.168.210.0/24
-
-
-@dataclass(frozen=True)
-class Expect:
-    severity: str
-    title: str
-    """A substring of the title."""
-    resources: tuple[str, ...]
-    evidence: tuple[str, ...] = ()
-    """Substrings, each found in some evidence line."""
-
-
-def assert_findings(result, expected: list[Expect]) -> None:
-    assert result.status.value == ("fail" if expected else "pass"), result.reason
-    got = [(f.severity.value, f.resources, f.playbook) for f in result.findings]
-    assert got == [(e.severity, e.resources, CHECK) for e in expected], [
-        f.title for f in result.findings
-    ]
-    for finding, want in zip(result.findings, expected, strict=True):
-        assert want.title in finding.title
-        for piece in want.evidence:
-            assert any(piece in line for line in finding.evidence), (piece, finding.evidence)
 
 
 FRAGMENTED_EVIDENCE = (
@@ -125,7 +108,7 @@ def test_fixture_findings(scenario: str) -> None:
 
 
 def test_every_fixture_has_a_case() -> None:
-    assert {p.name for p in FIXTURES.iterdir()} == set(CASES) | {"skip-no-subnets"}
+    assert fixture_names(CHECK) == set(CASES) | {"skip-no-subnets"}
 
 
 def test_healthy_example_passes() -> None:
@@ -166,11 +149,6 @@ def test_cases_owned_by_other_checks_are_not_reported_twice(fixture: str) -> Non
     assert_findings(run_one(CHECK, BUNDLES / fixture), [])
 
 
-FOREIGN_BUNDLES = sorted(
-    p for p in FOREIGN.iterdir() if p.is_dir() and p.name != "awscli-examples-malformed"
-)
-
-
-@pytest.mark.parametrize("bundle", FOREIGN_BUNDLES, ids=lambda p: p.name)
+@over_foreign_bundles
 def test_foreign_bundles_never_error(bundle: Path) -> None:
     assert run_one(CHECK, bundle).status.value in ("pass", "fail", "skip")

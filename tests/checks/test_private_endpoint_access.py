@@ -7,16 +7,21 @@ example: three nodes in private subnets a, b, c behind the NAT gateways of their
 
 from __future__ import annotations
 
-import json
-import shutil
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from netdoctor.models import CheckResult, Severity, Status
+from netdoctor.models import Severity, Status
+from tests.checks._support import (
+    Expect,
+    assert_findings,
+    assert_script_rebuilds_fixtures,
+    copy_fixture,
+    edit_json,
+    fixture_names,
+    over_foreign_bundles,
+)
 from tests.conftest import BUNDLES, FOREIGN, HEALTHY, run_one
 
 CHECK = "private-endpoint-access"
@@ -35,32 +40,6 @@ NAT_B, NAT_C = "nat-05342af368e3d55fd", "nat-0c064b6ab6df3aae8"
 VPC = "vpc-03490cf1a30e36de4"
 CLUSTER_SG = "sg-0cab24e4f8ae2d5dc"
 CLUSTER = "cluster/atlas-demo"
-
-
-@dataclass(frozen=True)
-class Expect:
-    """One expected finding: severity, a title substring, the exact resources, evidence
-    substrings (each must appear in some evidence line) and playbook values."""
-
-    severity: Severity
-    title: str
-    resources: tuple[str, ...]
-    evidence: tuple[str, ...] = ()
-    params: dict[str, str] = field(default_factory=dict)
-
-
-def assert_findings(result: CheckResult, expected: list[Expect]) -> None:
-    got = [(f.severity, f.title) for f in result.findings]
-    assert len(result.findings) == len(expected), got
-    for finding, want in zip(result.findings, expected, strict=True):
-        assert finding.severity == want.severity, finding.title
-        assert want.title in finding.title, finding.title
-        assert finding.resources == want.resources, finding.title
-        for text in want.evidence:
-            assert any(text in line for line in finding.evidence), (text, finding.evidence)
-        for key, value in want.params.items():
-            assert finding.params[key] == value, (key, finding.params)
-
 
 CASES: dict[str, list[Expect]] = {
     "fail-dns-hostnames-off": [
@@ -198,8 +177,12 @@ def test_fixture_gives_exactly_these_findings(name: str) -> None:
 
 
 def test_every_fixture_folder_is_in_the_table() -> None:
-    folders = {p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("skip-")}
+    folders = {n for n in fixture_names(CHECK) if not n.startswith("skip-")}
     assert folders == set(CASES)
+
+
+def test_committed_fixtures_are_what_the_script_builds() -> None:
+    assert_script_rebuilds_fixtures(CHECK)
 
 
 def test_healthy_example_passes() -> None:
@@ -215,19 +198,6 @@ def test_skips_without_describe_cluster_and_names_the_file() -> None:
     assert "aws/eks-describe-cluster.json" in result.reason
 
 
-def _copy(name: str, tmp_path: Path) -> Path:
-    target = tmp_path / name
-    shutil.copytree(FIXTURES / name, target)
-    return target
-
-
-def _edit(bundle: Path, rel: str, change: Callable[[dict[str, Any]], object]) -> None:
-    path = bundle / rel
-    doc = json.loads(path.read_text())
-    change(doc)
-    path.write_text(json.dumps(doc, indent=4))
-
-
 def _vpc_config(doc: dict[str, Any]) -> dict[str, Any]:
     config: dict[str, Any] = doc["cluster"]["resourcesVpcConfig"]
     return config
@@ -236,8 +206,8 @@ def _vpc_config(doc: dict[str, Any]) -> dict[str, Any]:
 def test_dns_off_with_a_usable_public_endpoint_is_a_warning(tmp_path: Path) -> None:
     """Public access on and every NAT IP allowed: in-VPC callers fall back to the public
     endpoint through NAT, which works; the finding is latent, not critical."""
-    bundle = _copy("fail-dns-hostnames-off", tmp_path)
-    _edit(
+    bundle = copy_fixture(CHECK, "fail-dns-hostnames-off", tmp_path)
+    edit_json(
         bundle,
         "aws/eks-describe-cluster.json",
         lambda doc: _vpc_config(doc).update(endpointPublicAccess=True),
@@ -253,8 +223,8 @@ def test_dns_off_with_a_usable_public_endpoint_is_a_warning(tmp_path: Path) -> N
 
 
 def test_dns_attribute_recorded_for_another_vpc_proves_nothing(tmp_path: Path) -> None:
-    bundle = _copy("fail-dns-hostnames-off", tmp_path)
-    _edit(
+    bundle = copy_fixture(CHECK, "fail-dns-hostnames-off", tmp_path)
+    edit_json(
         bundle,
         "aws/ec2-describe-vpc-attribute-enable-dns-hostnames.json",
         lambda doc: doc.update(VpcId="vpc-0ffffffffffffffff"),
@@ -263,8 +233,8 @@ def test_dns_attribute_recorded_for_another_vpc_proves_nothing(tmp_path: Path) -
 
 
 def test_cluster_security_group_missing_from_the_bundle_is_not_judged(tmp_path: Path) -> None:
-    bundle = _copy("fail-cluster-sg-no-443", tmp_path)
-    _edit(
+    bundle = copy_fixture(CHECK, "fail-cluster-sg-no-443", tmp_path)
+    edit_json(
         bundle,
         "aws/ec2-describe-security-groups.json",
         lambda doc: doc.update(
@@ -276,7 +246,7 @@ def test_cluster_security_group_missing_from_the_bundle_is_not_judged(tmp_path: 
 
 def test_a_prefix_list_source_on_443_counts_as_admitting(tmp_path: Path) -> None:
     """The bundle does not hold prefix-list entries, so a 443 rule from one cannot be faulted."""
-    bundle = _copy("fail-cluster-sg-no-443", tmp_path)
+    bundle = copy_fixture(CHECK, "fail-cluster-sg-no-443", tmp_path)
     rule = {
         "IpProtocol": "tcp",
         "FromPort": 443,
@@ -291,12 +261,12 @@ def test_a_prefix_list_source_on_443_counts_as_admitting(tmp_path: Path) -> None
         group = next(g for g in doc["SecurityGroups"] if g["GroupId"] == CLUSTER_SG)
         group["IpPermissions"].append(rule)
 
-    _edit(bundle, "aws/ec2-describe-security-groups.json", add_rule)
+    edit_json(bundle, "aws/ec2-describe-security-groups.json", add_rule)
     assert run_one(CHECK, bundle).status is Status.PASS
 
 
 def test_a_443_rule_from_the_node_subnet_cidr_admits_the_nodes(tmp_path: Path) -> None:
-    bundle = _copy("fail-cluster-sg-no-443", tmp_path)
+    bundle = copy_fixture(CHECK, "fail-cluster-sg-no-443", tmp_path)
 
     def add_rule(doc: dict[str, Any]) -> None:
         group = next(g for g in doc["SecurityGroups"] if g["GroupId"] == CLUSTER_SG)
@@ -312,18 +282,14 @@ def test_a_443_rule_from_the_node_subnet_cidr_admits_the_nodes(tmp_path: Path) -
             }
         )
 
-    _edit(bundle, "aws/ec2-describe-security-groups.json", add_rule)
+    edit_json(bundle, "aws/ec2-describe-security-groups.json", add_rule)
     result = run_one(CHECK, bundle)
     assert [f.resources for f in result.findings] == [
         (f"security-group/{CLUSTER_SG}", "security-group/sg-0bad5ec0000000443", NODE_B, NODE_C)
     ]
 
 
-@pytest.mark.parametrize(
-    "bundle",
-    sorted(p for p in FOREIGN.iterdir() if p.is_dir() and p.name != "awscli-examples-malformed"),
-    ids=lambda p: p.name,
-)
+@over_foreign_bundles
 def test_foreign_bundles_never_error_nor_name_redacted_ids(bundle: Path) -> None:
     result = run_one(CHECK, bundle)
     assert result.status is not Status.ERROR, result.reason

@@ -5,15 +5,22 @@ VPC resource controller's own table."""
 from __future__ import annotations
 
 import csv
-import importlib.util
-import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import BUNDLES, FOREIGN, HEALTHY, REPO, SHARED, run_one
+from tests.checks._support import (
+    assert_script_rebuilds_fixtures,
+    copy_fixture,
+    edit_json,
+    fixture_names,
+    match_findings,
+    over_foreign_bundles,
+)
+from tests.conftest import BUNDLES, FOREIGN, HEALTHY, SHARED, run_one
 
 CHECK = "trunk-node-label"
 FIXTURES = BUNDLES / CHECK
@@ -142,24 +149,13 @@ PASSING = [
 
 
 def test_every_fixture_folder_is_covered() -> None:
-    on_disk = {p.name for p in FIXTURES.iterdir() if p.is_dir()}
-    assert on_disk == {*CASES, *PASSING, "skip-no-daemonsets"}
+    assert fixture_names(CHECK) == {*CASES, *PASSING, "skip-no-daemonsets"}
 
 
 @pytest.mark.parametrize("scenario", sorted(CASES))
 def test_fixture_gives_exactly_the_expected_findings(scenario: str) -> None:
     result = run_one(CHECK, FIXTURES / scenario)
-    assert result.status.value == "fail"
-    expected = CASES[scenario]
-    assert len(result.findings) == len(expected), [f.title for f in result.findings]
-    for want in expected:
-        matches = [f for f in result.findings if want.title in f.title]
-        assert len(matches) == 1, (want.title, [f.title for f in result.findings])
-        found = matches[0]
-        assert found.severity.value == want.severity
-        assert found.resources == want.resources
-        for text in want.evidence:
-            assert any(text in line for line in found.evidence), (text, found.evidence)
+    for want, found in match_findings(result, CASES[scenario]):
         assert found.params == {
             "node": " ".join(want.nodes),
             "instance_id": " ".join(IDS[n] for n in want.nodes),
@@ -188,11 +184,9 @@ def test_healthy_example_passes() -> None:
     assert run_one(CHECK, HEALTHY).status.value == "pass"
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in FOREIGN.iterdir() if p.is_dir()))
-def test_foreign_bundles_never_error(name: str) -> None:
-    if name == "awscli-examples-malformed":
-        pytest.skip("unparseable on purpose: the CLI's clean error is covered by test_foreign")
-    assert run_one(CHECK, FOREIGN / name).status.value in ("pass", "skip")
+@over_foreign_bundles
+def test_foreign_bundles_never_error(bundle: Path) -> None:
+    assert run_one(CHECK, bundle).status.value in ("pass", "skip")
 
 
 def test_odd_real_cluster_with_pod_eni_switched_on(tmp_path: Path) -> None:
@@ -200,12 +194,13 @@ def test_odd_real_cluster_with_pod_eni_switched_on(tmp_path: Path) -> None:
     Xen and t3 nodes cannot trunk; the Nitro nodes lack the label, one without ENI data."""
     bundle = tmp_path / "bundle"
     shutil.copytree(FOREIGN / "hardeneks-eksctl-us-east-1", bundle)
-    path = bundle / "k8s" / "daemonsets.json"
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    for env in doc["items"][0]["spec"]["template"]["spec"]["containers"][0]["env"]:
-        if env["name"] == "ENABLE_POD_ENI":
-            env["value"] = "true"
-    path.write_text(json.dumps(doc), encoding="utf-8")
+
+    def pod_eni_on(doc: dict[str, Any]) -> None:
+        for env in doc["items"][0]["spec"]["template"]["spec"]["containers"][0]["env"]:
+            if env["name"] == "ENABLE_POD_ENI":
+                env["value"] = "true"
+
+    edit_json(bundle, "k8s/daemonsets.json", pod_eni_on)
 
     result = run_one(CHECK, bundle)
     titles = sorted(f.title.split(":")[0].split(" (VPC")[0] for f in result.findings)
@@ -259,34 +254,18 @@ def test_can_trunk_agrees_with_the_resource_controller_table() -> None:
 
 
 def test_committed_fixtures_are_what_the_script_builds() -> None:
-    path = REPO / "scripts" / "fixtures" / "trunk_node_label.py"
-    spec = importlib.util.spec_from_file_location("trunk_node_label_fixtures", path)
-    assert spec is not None and spec.loader is not None
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    for name, build in script.SCENARIOS.items():
-        docs = build()
-        folder = FIXTURES / name
-        on_disk = {str(p.relative_to(folder)) for p in folder.rglob("*.json")}
-        assert on_disk == set(docs), name
-        for rel, doc in docs.items():
-            assert json.loads((folder / rel).read_text(encoding="utf-8")) == doc, (name, rel)
-
-
-def _copy(scenario: str, tmp_path: Path) -> Path:
-    bundle = tmp_path / scenario
-    shutil.copytree(FIXTURES / scenario, bundle)
-    return bundle
+    assert_script_rebuilds_fixtures(CHECK)
 
 
 def test_unknown_cni_version_flags_a_node_with_neither_marker(tmp_path: Path) -> None:
-    bundle = _copy("pass-unknown-cni-version-either-marker", tmp_path)
-    path = bundle / "k8s" / "nodes.json"
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    for item in doc["items"]:
-        if item["metadata"]["name"] == A:  # A carried only the label
-            del item["metadata"]["labels"]["vpc.amazonaws.com/has-trunk-attached"]
-    path.write_text(json.dumps(doc), encoding="utf-8")
+    bundle = copy_fixture(CHECK, "pass-unknown-cni-version-either-marker", tmp_path)
+
+    def drop_label(doc: dict[str, Any]) -> None:
+        for item in doc["items"]:
+            if item["metadata"]["name"] == A:  # A carried only the label
+                del item["metadata"]["labels"]["vpc.amazonaws.com/has-trunk-attached"]
+
+    edit_json(bundle, "k8s/nodes.json", drop_label)
 
     result = run_one(CHECK, bundle)
     assert [f.title for f in result.findings] == [
@@ -297,6 +276,6 @@ def test_unknown_cni_version_flags_a_node_with_neither_marker(tmp_path: Path) ->
 
 
 def test_cninodes_not_collected_means_no_marker_verdict_on_cni_1_15(tmp_path: Path) -> None:
-    bundle = _copy("fail-cninode-feature-missing", tmp_path)
+    bundle = copy_fixture(CHECK, "fail-cninode-feature-missing", tmp_path)
     (bundle / "k8s" / "cninodes.json").unlink()
     assert run_one(CHECK, bundle).status.value == "pass"
