@@ -20,8 +20,16 @@ def main() -> None:
     proc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     wall = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(json.dumps({"wall_s": round(wall, 3), "max_rss_mb": round(usage.ru_maxrss / 1024, 1),
-                      "code": proc.returncode, "stderr": proc.stderr.decode()[-300:]}))
+    print(
+        json.dumps(
+            {
+                "wall_s": round(wall, 3),
+                "max_rss_mb": round(usage.ru_maxrss / 1024, 1),
+                "code": proc.returncode,
+                "stderr": proc.stderr.decode()[-300:],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
