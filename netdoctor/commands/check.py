@@ -8,7 +8,9 @@ import sys
 from netdoctor.commands.common import (
     add_bundle_options,
     add_check_selection,
-    open_snapshot,
+    add_live_options,
+    explain_skips,
+    open_source,
     selected_checks,
 )
 from netdoctor.engine.runner import FAIL_ON, exit_status, run_checks
@@ -29,7 +31,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("bundle", metavar="BUNDLE", help="bundle directory or archive")
+    parser.add_argument(
+        "bundle", metavar="BUNDLE", nargs="?", help="bundle directory or archive (or --live)"
+    )
     parser.add_argument(
         "--format",
         choices=("text", "json", "markdown"),
@@ -44,6 +48,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     add_check_selection(parser)
     add_bundle_options(parser)
+    add_live_options(parser)
+    from netdoctor.incident.command import add_frame_option
+
+    add_frame_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -67,7 +75,17 @@ def print_report(report: Report, fmt: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     checks = selected_checks(args)
-    with open_snapshot(args.bundle, args) as snap:
-        report = run_checks(checks, snap)
+    from netdoctor.incident.reader import is_incident
+
+    if args.bundle and is_incident(args.bundle):
+        from netdoctor.incident.command import run_incident_check
+
+        return run_incident_check(args, checks)
+    if getattr(args, "frame", None):
+        from netdoctor.errors import UsageError
+
+        raise UsageError("--frame needs a recorded incident; BUNDLE is a single snapshot")
+    with open_source(args, checks) as snap:
+        report = explain_skips(run_checks(checks, snap), snap)
     print_report(report, args.format)
     return exit_status(report, args.fail_on)

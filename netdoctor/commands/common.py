@@ -11,6 +11,7 @@ from pathlib import Path
 from netdoctor.engine.api import Check
 from netdoctor.engine.registry import load_checks
 from netdoctor.errors import UsageError
+from netdoctor.models import Report
 from netdoctor.snapshot.archive import SizeLimits
 from netdoctor.snapshot.bundle import open_bundle
 from netdoctor.snapshot.snapshot import Snapshot
@@ -83,6 +84,65 @@ def selected_checks(args: argparse.Namespace) -> list[Check]:
 
 @contextmanager
 def open_snapshot(path: str | Path, args: argparse.Namespace) -> Iterator[Snapshot]:
-    """Open a bundle as a Snapshot; an extracted archive is removed afterwards."""
-    with open_bundle(path, size_limits(args)) as bundle:
+    """Open a bundle as a Snapshot; an extracted archive is removed afterwards. A frame of a
+    recorded incident (`INCIDENT/frames/0003`) may follow its links into the incident."""
+    from netdoctor.incident.reader import incident_root_of
+
+    with open_bundle(path, size_limits(args), trusted_root=incident_root_of(path)) as bundle:
         yield Snapshot(bundle)
+
+
+def add_live_options(parser: argparse.ArgumentParser) -> None:
+    """`--live` and where to capture from; BUNDLE becomes optional."""
+    from netdoctor.commands.capture import add_live_source_options
+
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="capture from the kubeconfig context and its AWS account into a temporary bundle "
+        "(removed afterwards), then check it exactly as a recorded one",
+    )
+    add_live_source_options(parser)
+
+
+@contextmanager
+def open_source(args: argparse.Namespace, checks: list[Check] | None = None) -> Iterator[Snapshot]:
+    """The Snapshot to check: BUNDLE, or with `--live` a fresh capture of the files `checks`
+    read, opened through the same `open_snapshot` path and removed afterwards."""
+    if not getattr(args, "live", False):
+        if not args.bundle:
+            raise UsageError("give a BUNDLE, or --live to capture from the cluster")
+        with open_snapshot(args.bundle, args) as snap:
+            yield snap
+        return
+    if args.bundle:
+        raise UsageError("give either BUNDLE or --live, not both")
+    from netdoctor.commands.capture import live_options, run_capture
+
+    options = live_options(args, None)
+    if checks is not None:
+        options.files = frozenset(rel for c in checks for rel in (*c.needs, *c.wants))
+    result = run_capture(options, quiet=False)
+    try:
+        with open_snapshot(result.path, args) as snap:
+            yield snap
+    finally:
+        result.cleanup()
+
+
+def explain_skips(report: Report, snap: Snapshot) -> Report:
+    """Skip reasons completed with what capture recorded in meta.json `missing` (the denied
+    call and the permission that would fill the gap)."""
+    from netdoctor.snapshot import files
+
+    meta = snap.raw(files.META) if snap.has(files.META) else None
+    if not isinstance(meta, dict) or not meta.get("missing"):
+        return report
+    from netdoctor.live.permissions import explain_skip, missing_of
+
+    missing = missing_of(meta)
+    results = [
+        r.model_copy(update={"reason": explain_skip(r.reason, missing)}) if r.reason else r
+        for r in report.results
+    ]
+    return report.model_copy(update={"results": results})
