@@ -11,7 +11,19 @@ from collections.abc import Sequence
 from netdoctor import __version__
 
 # Subcommand modules under netdoctor.commands, in --help order.
-COMMANDS = ("check", "capture", "checks", "playbook", "max_pods", "demo", "tui", "serve")
+COMMANDS = (
+    "check",
+    "capture",
+    "record",
+    "replay",
+    "checks",
+    "playbook",
+    "max_pods",
+    "demo",
+    "tui",
+    "serve",
+    "synth",
+)
 
 DESCRIPTION = """\
 netdoctor diagnoses Amazon EKS pod networking: pods without IPs, no internet egress, an

@@ -1,4 +1,4 @@
-"""`netdoctor demo`: open the bundled demo incident."""
+"""`netdoctor demo`: open the TUI on the bundled demo incident."""
 
 from __future__ import annotations
 
@@ -10,20 +10,25 @@ from netdoctor.resources import builtin_path
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "demo",
-        help="open the bundled demo (a cluster with several problems)",
-        description="Open the demo bundle that ships with netdoctor. Until the TUI lands, "
-        "this prints the text report of the demo.",
+        help="open the bundled demo (a cluster with several problems) in the TUI",
+        description="Open the TUI on the demo bundle that ships with netdoctor, marked DEMO. "
+        "Press ? for the keys, q to quit.",
     )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from netdoctor.commands.check import print_report
-    from netdoctor.commands.common import open_snapshot
-    from netdoctor.engine.registry import load_checks
-    from netdoctor.engine.runner import run_checks
+    from netdoctor.incident.builtin import demo_incident
 
-    with open_snapshot(builtin_path("demo"), args) as snap:
-        report = run_checks(list(load_checks().checks.values()), snap)
-    print_report(report, "text")
-    return 0
+    incident = demo_incident()
+    if incident is not None:  # the demo is a recorded incident: open it in replay mode
+        from netdoctor.tui.replay.app import make_replay_app
+
+        replay = make_replay_app(incident, source_badge="DEMO")
+        replay.run()
+        return replay.return_code or 0
+    from netdoctor.tui.app import make_app
+
+    app = make_app(builtin_path("demo"), source_badge="DEMO")
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,47 @@
+"""Write the report to a file named after the cluster and the time (no Textual here)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+from netdoctor.models import Report
+
+FORMATS = {"markdown": ".md", "json": ".json"}
+
+
+def render(report: Report, fmt: str) -> str:
+    """The report text, exactly as `netdoctor check --format FMT` prints it."""
+    if fmt == "json":
+        from netdoctor.report.json import render_json
+
+        return render_json(report)
+    from netdoctor.report.markdown import render_markdown
+
+    return render_markdown(report)
+
+
+def report_path(report: Report, fmt: str, directory: Path, now: datetime) -> Path:
+    """`netdoctor-report-<cluster>-<YYYYmmdd-HHMMSS>.md` in `directory`, never overwriting."""
+    cluster = re.sub(r"[^A-Za-z0-9._-]+", "-", report.snapshot.cluster or "unknown").strip("-")
+    stem = f"netdoctor-report-{cluster or 'unknown'}-{now:%Y%m%d-%H%M%S}"
+    path = directory / f"{stem}{FORMATS[fmt]}"
+    counter = 2
+    while path.exists():
+        path = directory / f"{stem}-{counter}{FORMATS[fmt]}"
+        counter += 1
+    return path
+
+
+def export_report(
+    report: Report, fmt: str, directory: Path | None = None, now: datetime | None = None
+) -> Path:
+    """Write the report; returns the path written.
+
+    Raises:
+        OSError: the file cannot be written.
+    """
+    path = report_path(report, fmt, directory or Path.cwd(), now or datetime.now())
+    path.write_text(render(report, fmt), encoding="utf-8")
+    return path

@@ -1,0 +1,85 @@
+"""What to load and which checks to run: the part of the TUI run that does I/O, kept free of
+Textual so the worker is a thin loop over it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from netdoctor.engine.api import Check
+from netdoctor.engine.registry import load_checks
+from netdoctor.errors import BundleError, NetdoctorError
+from netdoctor.snapshot.archive import SizeLimits
+from netdoctor.snapshot.bundle import open_bundle
+from netdoctor.snapshot.snapshot import Snapshot
+
+Opener = Callable[[], Snapshot]
+"""Makes a fresh Snapshot: opens a bundle, captures from a live cluster, or picks a frame."""
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Where the snapshot comes from and which checks run on it."""
+
+    bundle: Path | None = None
+    checks_dirs: tuple[Path, ...] = ()
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    builtin: bool = True
+    plugins: bool = True
+    limits: SizeLimits | None = None
+    opener: Opener | None = None
+    """Used instead of `bundle` (live capture, replay); called again on every reload."""
+    playbooks_dir: Path | None = None
+    """Extra playbooks, looked up before the `--checks-dir` folders and the built-in ones."""
+
+    @property
+    def playbook_dirs(self) -> tuple[Path, ...]:
+        """Where a finding's playbook is looked for before the built-in folder: `playbooks_dir`,
+        then each `--checks-dir` (a plug-in folder may keep its playbooks beside its checks)."""
+        first = (self.playbooks_dir,) if self.playbooks_dir is not None else ()
+        return (*first, *self.checks_dirs)
+
+    @property
+    def label(self) -> str:
+        return str(self.bundle) if self.bundle is not None else "live cluster"
+
+    def open(self) -> Snapshot:
+        """A new Snapshot (called in a worker thread).
+
+        Raises:
+            NetdoctorError: the bundle cannot be opened.
+        """
+        if self.opener is not None:
+            return self.opener()
+        if self.bundle is None:
+            raise NetdoctorError("nothing to load: give a bundle path")
+        return Snapshot(open_bundle(self.bundle, self.limits))
+
+    def load_checks(self, warn: Callable[[str], None]) -> list[Check]:
+        """The selected checks; broken check modules are reported through `warn`.
+
+        Raises:
+            CheckLoadError: a duplicate or unknown check id.
+        """
+        registry = load_checks(
+            list(self.checks_dirs), builtin=self.builtin, plugins=self.plugins, warn=warn
+        )
+        return registry.select(list(self.only), list(self.skip))
+
+
+def cni_version(snap: Snapshot) -> str:
+    """The VPC CNI version for the header: `v1.20.1`, `unknown`, or `no aws-node`."""
+    try:
+        cni = snap.views.cni
+    except BundleError:
+        return "unreadable"
+    if not cni.found:
+        return "no aws-node"
+    return cni.version_text
+
+
+def missing_needs(check: Check, snap: Snapshot) -> tuple[str, ...]:
+    """The check's needed files that the bundle lacks (why it skipped)."""
+    return tuple(rel for rel in check.needs if not snap.has(rel))

@@ -1,0 +1,83 @@
+"""Pilot tests of the capacity picture: overloaded nodes and subnets stand out."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from textual.widgets import DataTable
+
+from netdoctor.tui.screens.capacity import CapacityScreen
+from netdoctor.tui.screens.inspector import InspectorScreen
+from tests.tui.conftest import BAD_NODE, BROKEN, sample_app, settle
+
+SIZE = (120, 40)
+
+
+def _styles(text) -> set[str]:
+    return {str(span.style) for span in text.spans} | {str(text.style)}
+
+
+async def test_capacity_bars_show_nodes_and_subnets_with_the_overloaded_in_red() -> None:
+    app = sample_app(only=("tui-quiet",))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CapacityScreen)
+        nodes = screen.query_one("#node-capacity", DataTable)
+        assert nodes.row_count == 3
+        name, bars = nodes.get_row(f"node/{BAD_NODE}")
+        assert name.plain.splitlines() == [
+            BAD_NODE,
+            "m6i.large · eu-central-1a",
+            "max-pods 58 > ENI/IP 29: 29 pods could get no IP",
+        ]
+        assert "bold red" in _styles(name)
+        lines = bars.plain.splitlines()
+        assert [line.split()[0] for line in lines] == ["pods", "max-pods", "ENI/IP"]
+        assert [int(line.split()[-1]) for line in lines] == [10, 58, 29]
+        # Drawn to one scale (58): the ENI/IP bar is half the max-pods bar.
+        assert lines[1].count("█") == 36 and lines[2].count("█") == 18
+        healthy, _ = nodes.get_row("node/ip-192-168-130-71.eu-central-1.compute.internal")
+        assert "bold red" not in _styles(healthy)
+
+        subnets = screen.query_one("#subnet-capacity", DataTable)
+        first, usage, room = subnets.get_row_at(0)
+        assert first.plain.splitlines()[0] == "subnet-0a81eedc195edfd24"
+        assert usage.plain.splitlines()[1] == "8,175 used · 12 free of 8,187"
+        assert "100%" in usage.plain and "bold red" in _styles(usage)
+        assert room.plain == "—"  # prefix delegation is off
+        assert "2 overloaded (red)" in str(screen.query_one("#capacity-notes").render())
+
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, InspectorScreen)
+        assert app.screen.ref == f"node/{BAD_NODE}"
+
+
+async def test_with_prefix_delegation_subnets_show_free_28_blocks(tmp_path: Path) -> None:
+    bundle = tmp_path / "pd"
+    shutil.copytree(BROKEN, bundle)
+    daemonsets = bundle / "k8s" / "daemonsets.json"
+    doc = json.loads(daemonsets.read_text())
+    for ds in doc["items"]:
+        if ds["metadata"]["name"] == "aws-node":
+            env = ds["spec"]["template"]["spec"]["containers"][0]["env"]
+            for var in env:
+                if var["name"] == "ENABLE_PREFIX_DELEGATION":
+                    var["value"] = "true"
+    daemonsets.write_text(json.dumps(doc))
+    app = sample_app(bundle, only=("tui-quiet",))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        subnets = app.screen.query_one("#subnet-capacity", DataTable)
+        _, _, room = subnets.get_row("subnet/subnet-0a81eedc195edfd24")
+        # A /19 holds 512 aligned /28 blocks. Taken: the first and the last (AWS-reserved
+        # addresses) and 21 more, one per ENI address in the subnet (the three ENIs hold 21
+        # addresses, no two in the same /28): 512 - 23 = 489.
+        assert room.plain.splitlines() == ["489 of 512", "free /28 blocks"]

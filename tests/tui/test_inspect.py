@@ -1,0 +1,229 @@
+"""The headless resource graph (netdoctor.inspect): references, chains, raw JSON, capacity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from netdoctor.inspect import (
+    build_chain,
+    node_capacity,
+    parse_ref,
+    prefix_room,
+    raw_object,
+    subnet_capacity,
+)
+from netdoctor.snapshot.views import EniView, pod_ref
+from tests.conftest import FOREIGN, HEALTHY, open_snapshot
+from tests.tui.conftest import BAD_NODE, BROKEN
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("pod/shop/web-1", "pod/shop/web-1"),
+        ("node/ip-10-0-1-5.ec2.internal", "node/ip-10-0-1-5.ec2.internal"),
+        ("subnet/subnet-0abc", "subnet/subnet-0abc"),
+        ("rtb-0abc", "route-table/rtb-0abc"),
+        ("routetable/rtb-0abc", "route-table/rtb-0abc"),
+        ("nat-0abc", "nat-gateway/nat-0abc"),
+        ("sg-0abc", "security-group/sg-0abc"),
+        ("eni-0abc", "eni/eni-0abc"),
+        ("i-0abc", "instance/i-0abc"),
+        ("vpce-0abc", "vpc-endpoint/vpce-0abc"),
+        ("vpc-0abc", "vpc/vpc-0abc"),
+        ("svc/shop/web", "service/shop/web"),
+        ("tgb/shop/k8s-tg", "targetgroupbinding/shop/k8s-tg"),
+        ("cluster/atlas-demo", "cluster/atlas-demo"),
+        (
+            "arn:aws:elasticloadbalancing:eu-central-1:1:targetgroup/k8s-tg/3f75",
+            "target-group/arn:aws:elasticloadbalancing:eu-central-1:1:targetgroup/k8s-tg/3f75",
+        ),
+    ],
+)
+def test_references_parse_to_the_kinds_findings_use(text: str, canonical: str) -> None:
+    ref = parse_ref(text)
+    assert ref is not None and str(ref) == canonical
+
+
+@pytest.mark.parametrize("text", ["", "bogus/x", "pod/", "hello", "pod/ns/"])
+def test_unknown_references_parse_to_none(text: str) -> None:
+    assert parse_ref(text) is None
+
+
+def _titles(node) -> list[str]:
+    return [n.title for n in node.walk()]
+
+
+def test_pod_chain_walks_node_instance_eni_subnet_route_table_nat_igw() -> None:
+    snap = open_snapshot(HEALTHY)
+    pod = "pod/bookstore/bookstore-web-svf9m2qtqh-6qksr"
+    root = build_chain(snap, pod)
+    assert root.focus and root.title == pod and root.detail == "Running · 192.168.129.104"
+    path = []
+    node = root
+    while node.children:
+        node = node.children[0]
+        path.append(node.title)
+    assert path == [
+        "node/ip-192-168-130-71.eu-central-1.compute.internal",
+        "instance/i-0bc2cea54fbda0aa8",
+        "eni/eni-0b3ffe11e76646e05",
+        "security-group/sg-0cab24e4f8ae2d5dc",
+    ]
+    subnet = root.find("subnet/subnet-0d1f40d92342224d7")
+    assert (
+        subnet is not None and subnet.detail == "192.168.128.0/19 · eu-central-1b · 8166 free IPs"
+    )
+    assert [c.title for c in subnet.walk()[1:]] == [
+        "route-table/rtb-0c61f0172f15cd42b",
+        "nat-gateway/nat-05342af368e3d55fd",
+        "subnet/subnet-0b81c067fcb5644eb",
+        "route-table/rtb-0d73a8de95715852c",
+        "internet-gateway/igw-0a6ff73d6f6d31f11",
+    ]
+    holder = [n.title for n in root.walk() if "holds pod IP 192.168.129.104" in n.detail]
+    assert holder == ["eni/eni-0b3ffe11e76646e05"]
+    # The second ENI is in the same subnet: named once more, not walked twice.
+    assert _titles(root).count("subnet/subnet-0d1f40d92342224d7") == 2
+    again = [n for n in root.walk() if n.title == "subnet/subnet-0d1f40d92342224d7"][1]
+    assert again.detail.endswith("see above") and not again.children
+
+
+def test_an_object_inside_a_chain_is_shown_on_its_owners_chain_with_the_focus_on_it() -> None:
+    snap = open_snapshot(HEALTHY)
+    root = build_chain(snap, "eni-08683fc8e14b93a11")
+    assert root.title == "node/ip-192-168-102-239.eu-central-1.compute.internal"
+    focused = [n.title for n in root.walk() if n.focus]
+    assert focused == ["eni/eni-08683fc8e14b93a11"]
+
+
+def test_absent_objects_and_files_are_named_not_guessed(tmp_path: Path) -> None:
+    snap = open_snapshot(HEALTHY)
+    missing = build_chain(snap, "pod/nope/nothing")
+    assert missing.missing and missing.detail == "not in k8s/pods.json"
+    assert build_chain(snap, "what/ever").detail == "not a resource netdoctor can inspect"
+    bundle = tmp_path / "b"
+    (bundle / "k8s").mkdir(parents=True)
+    (bundle / "k8s" / "nodes.json").write_bytes((HEALTHY / "k8s" / "nodes.json").read_bytes())
+    bare = build_chain(
+        open_snapshot(bundle), "node/ip-192-168-102-239.eu-central-1.compute.internal"
+    )
+    instance = bare.children[0]
+    assert instance.missing and instance.detail == "aws/ec2-describe-instances.json not collected"
+
+
+def test_raw_object_is_the_bundles_own_json_sliced_or_parsed_alike() -> None:
+    snap = open_snapshot(HEALTHY)
+    pod = "pod/kube-system/aws-node-gkcv7"
+    parsed = raw_object(snap, pod)
+    sliced = raw_object(open_snapshot(HEALTHY), pod, big_file=0)
+    assert parsed is not None and sliced is not None
+    assert parsed == sliced and parsed.file == "k8s/pods.json"
+    # Every field, not only the ones the typed shapes keep.
+    assert parsed.data["metadata"]["labels"]["k8s-app"] == "aws-node"
+    assert "resourceVersion" in parsed.data["metadata"]
+    table = raw_object(snap, "rtb-0d73a8de95715852c")
+    assert table is not None and table.data["Tags"][0]["Value"] == "atlas-demo-vpc-public"
+    assert raw_object(snap, "subnet/subnet-missing") is None
+
+
+def _eni(*ips: str, prefixes: tuple[str, ...] = ()) -> EniView:
+    return EniView(
+        "eni-1",
+        "subnet-1",
+        None,
+        1,
+        0,
+        "interface",
+        ips[0] if ips else None,
+        list(ips[1:]),
+        list(prefixes),
+        [],
+    )
+
+
+def test_prefix_room_counts_aligned_28_blocks_free_of_addresses_prefixes_and_reserved() -> None:
+    # A /26 has 4 blocks: .0 (reserved .0-.3), .16, .32, .48 (broadcast .63).
+    assert prefix_room("10.0.0.0/26", []) == (4, 2)
+    # An address in .16 and a prefix at .32: nothing left.
+    assert prefix_room("10.0.0.0/26", [_eni("10.0.0.20", prefixes=("10.0.0.32/28",))]) == (4, 0)
+    # Addresses outside the subnet do not count; a /27 prefix takes two blocks.
+    assert prefix_room("10.0.0.0/25", [_eni("10.9.9.9", prefixes=("10.0.0.32/27",))]) == (8, 4)
+    assert prefix_room("10.0.0.0/29", []) == (0, 0)
+    assert prefix_room("not a cidr", []) is None
+
+
+def test_capacity_rows_flag_overstated_max_pods_and_a_full_subnet() -> None:
+    snap = open_snapshot(BROKEN)
+    nodes = {n.name: n for n in node_capacity(snap)}
+    bad = nodes[BAD_NODE]
+    assert (bad.pods, bad.kubelet_max, bad.eni_capacity) == (10, 58, 29)
+    assert bad.problems == ["max-pods 58 > ENI/IP 29: 29 pods could get no IP"]
+    assert [n.overloaded for n in nodes.values()].count(True) == 1
+    subnets = subnet_capacity(snap)
+    full = subnets[0]
+    assert (full.subnet_id, full.usable, full.free, full.used) == (
+        "subnet-0a81eedc195edfd24",
+        8187,
+        12,
+        8175,
+    )
+    assert full.overloaded and not any(s.overloaded for s in subnets[1:])
+
+
+FOREIGN_BUNDLES = sorted(p for p in FOREIGN.iterdir() if p.is_dir() and "malformed" not in p.name)
+
+
+@pytest.mark.parametrize("bundle", FOREIGN_BUNDLES, ids=lambda p: p.name)
+def test_foreign_bundles_never_crash_the_inspector(bundle: Path) -> None:
+    snap = open_snapshot(bundle)
+    refs = [
+        *(v.ref for v in snap.views.nodes),
+        *(pod_ref(p) for p in snap.pods),
+        *(f"subnet/{s.SubnetId}" for s in snap.subnets),
+        *(f"route-table/{t.RouteTableId}" for t in snap.route_tables),
+        *(f"nat-gateway/{n.NatGatewayId}" for n in snap.nat_gateways),
+        *(f"security-group/{g.GroupId}" for g in snap.security_groups),
+        *(f"eni/{e.eni_id}" for e in snap.views.enis),
+        *(f"instance/{i.InstanceId}" for i in snap.instances),
+        *(f"service/{s.metadata.namespace}/{s.metadata.name}" for s in snap.services),
+        *(f"ingress/{s.metadata.namespace}/{s.metadata.name}" for s in snap.ingresses),
+        *(f"daemonset/{d.metadata.namespace}/{d.metadata.name}" for d in snap.daemonsets),
+        *(f"vpc-endpoint/{e.VpcEndpointId}" for e in snap.vpc_endpoints),
+        *(f"load-balancer/{b.LoadBalancerArn}" for b in snap.load_balancers),
+        *(f"target-group/{t.TargetGroupArn}" for t in snap.target_groups),
+        *([f"cluster/{snap.cluster.name}"] if snap.cluster and snap.cluster.name else []),
+    ]
+    assert refs
+    for ref in refs:
+        root = build_chain(snap, ref)
+        assert not root.missing, (ref, root.detail)  # every object listed is found
+        assert raw_object(snap, ref) is not None, ref
+    node_capacity(snap)
+    subnet_capacity(snap)
+
+
+def test_cluster_and_cni_objects_have_chains_too() -> None:
+    snap = open_snapshot(HEALTHY)
+    cluster = build_chain(snap, "cluster/atlas-demo")
+    assert cluster.detail == (
+        "Kubernetes 1.31 · ACTIVE · endpoint public+private · public CIDRs 0.0.0.0/0"
+    )
+    assert [c.title for c in cluster.children][:2] == [
+        "security-group/sg-0cab24e4f8ae2d5dc",
+        "vpc/vpc-03490cf1a30e36de4",
+    ]
+    aws_node = build_chain(snap, "daemonset/kube-system/aws-node")
+    assert aws_node.detail.startswith("desired 3 · ready 3 · ")
+    assert aws_node.detail.endswith("amazon-k8s-cni:v1.20.1-eksbuild.1")
+    pods = aws_node.children[0]
+    assert pods.title == "pods named aws-node-xxxxx (3)"
+    assert sorted(p.title for p in pods.children) == [
+        "pod/kube-system/aws-node-gkcv7",
+        "pod/kube-system/aws-node-pcxwp",
+        "pod/kube-system/aws-node-q2hn2",
+    ]
+    endpoint = build_chain(snap, "vpc-endpoint/vpce-06be0d9f34b10085d")
+    assert endpoint.detail == "Gateway · com.amazonaws.eu-central-1.s3 · available"
