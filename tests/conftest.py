@@ -31,7 +31,11 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     full_env.pop("NETDOCTOR_DEBUG", None)
     proc = subprocess.run(
         [sys.executable, "-m", "netdoctor", *args],
-        capture_output=True, text=True, cwd=cwd, env=full_env, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=full_env,
+        timeout=120,
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 

@@ -27,8 +27,10 @@ write the same bytes."""
 
 EPILOG = (
     "problems (--problems, comma-separated, or 'all'):\n"
-    + "\n".join(textwrap.fill(text, 96, initial_indent=f"  {name:<21}",
-                               subsequent_indent=" " * 23) for name, text in PROBLEMS.items())
+    + "\n".join(
+        textwrap.fill(text, 96, initial_indent=f"  {name:<21}", subsequent_indent=" " * 23)
+        for name, text in PROBLEMS.items()
+    )
     + """
 
 Each problem touches a few objects named bad-* (node groups, workloads, subnet, route table,
@@ -62,28 +64,71 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--nodes", type=_positive, required=True, metavar="N",
-                        help="worker nodes, the problems' bad-* nodes included")
-    parser.add_argument("--pods-per-node", type=_positive, default=30, metavar="K",
-                        help="pods per healthy node, aws-node and kube-proxy included, capped by "
-                        "the node's max-pods and ENI capacity (default 30)")
-    parser.add_argument("--problems", default="", metavar="LIST",
-                        help="comma-separated problems to seed, or 'all' (listed below)")
-    parser.add_argument("--seed", type=int, default=1, metavar="S",
-                        help="random seed; same seed, same bytes (default 1)")
-    parser.add_argument("--compact", action="store_true",
-                        help="write JSON without indentation (smaller benchmark input) instead "
-                        "of kubectl's 4-space indentation")
-    parser.add_argument("--cluster", default=DEFAULT_CLUSTER, metavar="NAME",
-                        help=f"cluster name (default {DEFAULT_CLUSTER})")
-    parser.add_argument("--region", default=DEFAULT_REGION, metavar="REGION",
-                        help=f"AWS region (default {DEFAULT_REGION})")
-    parser.add_argument("-o", "--output", type=Path, required=True, metavar="DIR",
-                        help="directory to write the bundle to (must be empty or new)")
-    parser.add_argument("--force", action="store_true",
-                        help="write into a non-empty directory, replacing bundle files")
-    parser.add_argument("-q", "--quiet", action="store_true",
-                        help="no progress bar (there is none when stderr is not a terminal)")
+    parser.add_argument(
+        "--nodes",
+        type=_positive,
+        required=True,
+        metavar="N",
+        help="worker nodes, the problems' bad-* nodes included",
+    )
+    parser.add_argument(
+        "--pods-per-node",
+        type=_positive,
+        default=30,
+        metavar="K",
+        help="pods per healthy node, aws-node and kube-proxy included, capped by "
+        "the node's max-pods and ENI capacity (default 30)",
+    )
+    parser.add_argument(
+        "--problems",
+        default="",
+        metavar="LIST",
+        help="comma-separated problems to seed, or 'all' (listed below)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        metavar="S",
+        help="random seed; same seed, same bytes (default 1)",
+    )
+    parser.add_argument(
+        "--compact",
+        action="store_true",
+        help="write JSON without indentation (smaller benchmark input) instead "
+        "of kubectl's 4-space indentation",
+    )
+    parser.add_argument(
+        "--cluster",
+        default=DEFAULT_CLUSTER,
+        metavar="NAME",
+        help=f"cluster name (default {DEFAULT_CLUSTER})",
+    )
+    parser.add_argument(
+        "--region",
+        default=DEFAULT_REGION,
+        metavar="REGION",
+        help=f"AWS region (default {DEFAULT_REGION})",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="directory to write the bundle to (must be empty or new)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a non-empty directory, replacing bundle files",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bar (there is none when stderr is not a terminal)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -99,9 +144,17 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{out} is not empty; choose a new directory or pass --force")
     started = time.perf_counter()
     with _progress(args.quiet) as progress:
-        summary = generate(out, args.nodes, args.pods_per_node, problems, args.seed,
-                           args.compact, cluster=args.cluster, region=args.region,
-                           progress=progress)
+        summary = generate(
+            out,
+            args.nodes,
+            args.pods_per_node,
+            problems,
+            args.seed,
+            args.compact,
+            cluster=args.cluster,
+            region=args.region,
+            progress=progress,
+        )
     print(_summary_line(summary, time.perf_counter() - started), file=sys.stderr)
     return 0
 
@@ -118,8 +171,13 @@ def _progress(quiet: bool) -> Iterator[ProgressCallback | None]:
     if not console.is_terminal:
         yield None
         return
-    with Progress(TextColumn("{task.description:<48}"), BarColumn(), MofNCompleteColumn(),
-                  console=console, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description:<48}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task("plan", total=1)
 
         def report(stage: str, done: int, total: int) -> None:
@@ -130,8 +188,10 @@ def _progress(quiet: bool) -> Iterator[ProgressCallback | None]:
 
 def _summary_line(s: SynthSummary, seconds: float) -> str:
     problems = ", ".join(s.problems) if s.problems else "none"
-    return (f"synth: wrote {s.out_dir}: {s.nodes} nodes, {s.pods} pods ({s.pods_pending} not "
-            f"running), {s.events} events, {s.services} services, {s.enis} ENIs in "
-            f"{s.subnets} subnets; {s.bytes_written / 1e6:.1f} MB in {len(s.files)} files"
-            f"{' (compact)' if s.compact else ''}; seed {s.seed}; problems: {problems}; "
-            f"{seconds:.1f} s")
+    return (
+        f"synth: wrote {s.out_dir}: {s.nodes} nodes, {s.pods} pods ({s.pods_pending} not "
+        f"running), {s.events} events, {s.services} services, {s.enis} ENIs in "
+        f"{s.subnets} subnets; {s.bytes_written / 1e6:.1f} MB in {len(s.files)} files"
+        f"{' (compact)' if s.compact else ''}; seed {s.seed}; problems: {problems}; "
+        f"{seconds:.1f} s"
+    )

@@ -40,7 +40,8 @@ class Registry:
         existing = self.checks.get(check.id)
         if existing is not None:
             raise CheckLoadError(
-                f"duplicate check id {check.id!r}: defined by {existing.source} and by {check.source}"
+                f"duplicate check id {check.id!r}: defined by {existing.source} "
+                f"and by {check.source}"
             )
         self.checks[check.id] = check
 

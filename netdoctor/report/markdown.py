@@ -25,7 +25,8 @@ def render_markdown(report: Report) -> str:
     results = sorted_results(report)
     for r in results:
         lines.append(
-            f"| `{r.check}` | {GLYPHS[r.status]} {r.status.value} | {len(r.findings)} | {_cell(r.reason)} |"
+            f"| `{r.check}` | {GLYPHS[r.status]} {r.status.value} | {len(r.findings)} "
+            f"| {_cell(r.reason)} |"
         )
     for r in results:
         if r.status is not Status.FAIL:

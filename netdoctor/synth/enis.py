@@ -19,8 +19,9 @@ def private_dns(ip: str, region: str) -> str:
 
 def public_dns(ip: str, region: str) -> str:
     """EC2's public DNS name of an address."""
-    suffix = ("compute-1.amazonaws.com" if region == "us-east-1"
-              else f"{region}.compute.amazonaws.com")
+    suffix = (
+        "compute-1.amazonaws.com" if region == "us-east-1" else f"{region}.compute.amazonaws.com"
+    )
     return f"ec2-{ip.replace('.', '-')}.{suffix}"
 
 
@@ -81,8 +82,11 @@ def _association(eni: Eni, account: str, region: str) -> dict[str, Any] | None:
             "PublicDnsName": public_dns(eni.public_ip, region),
             "PublicIp": eni.public_ip,
         }
-    return {"IpOwnerId": "amazon", "PublicDnsName": public_dns(eni.public_ip, region),
-            "PublicIp": eni.public_ip}
+    return {
+        "IpOwnerId": "amazon",
+        "PublicDnsName": public_dns(eni.public_ip, region),
+        "PublicIp": eni.public_ip,
+    }
 
 
 def _addresses(eni: Eni, account: str, region: str) -> list[dict[str, Any]]:
@@ -90,11 +94,16 @@ def _addresses(eni: Eni, account: str, region: str) -> list[dict[str, Any]]:
     assoc = _association(eni, account, region)
     if assoc is not None:
         first["Association"] = assoc
-    first.update(Primary=True, PrivateDnsName=private_dns(eni.primary_ip, region),
-                 PrivateIpAddress=eni.primary_ip)
+    first.update(
+        Primary=True,
+        PrivateDnsName=private_dns(eni.primary_ip, region),
+        PrivateIpAddress=eni.primary_ip,
+    )
     out = [first]
-    out.extend({"Primary": False, "PrivateDnsName": private_dns(ip, region), "PrivateIpAddress": ip}
-               for ip in eni.secondary_ips)
+    out.extend(
+        {"Primary": False, "PrivateDnsName": private_dns(ip, region), "PrivateIpAddress": ip}
+        for ip in eni.secondary_ips
+    )
     return out
 
 
@@ -113,8 +122,11 @@ def describe_eni(eni: Eni, account: str, region: str) -> dict[str, Any]:
         a: dict[str, Any] = {}
         if att.attach_time is not None:
             a["AttachTime"] = clock.aws_millis(att.attach_time)
-        a.update(AttachmentId=att.attachment_id, DeleteOnTermination=att.delete_on_termination,
-                 DeviceIndex=att.device_index)
+        a.update(
+            AttachmentId=att.attachment_id,
+            DeleteOnTermination=att.delete_on_termination,
+            DeviceIndex=att.device_index,
+        )
         if att.instance_id is not None:
             a.update(NetworkCardIndex=0, InstanceId=att.instance_id)
         a.update(InstanceOwnerId=att.owner, Status="attached")
@@ -154,8 +166,9 @@ def instance_eni(eni: Eni, account: str, region: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     assoc = _association(eni, account, region)
     if assoc is not None:
-        out["Association"] = {k: v for k, v in assoc.items() if k in
-                              ("IpOwnerId", "PublicDnsName", "PublicIp")}
+        out["Association"] = {
+            k: v for k, v in assoc.items() if k in ("IpOwnerId", "PublicDnsName", "PublicIp")
+        }
     out.update(
         Attachment={
             "AttachTime": clock.aws_offset(att.attach_time),

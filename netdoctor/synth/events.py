@@ -15,7 +15,7 @@ NODE_AFFINITY = "node(s) didn't match Pod's node affinity/selector"
 NO_VICTIMS = "No preemption victims found for incoming pod"
 NOT_HELPFUL = "Preemption is not helpful for scheduling"
 SANDBOX_FAILURE = (
-    'Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for '
+    "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for "
     'sandbox "{sandbox}": plugin type="aws-cni" name="aws-cni" failed (add): add cmd: failed to '
     "assign an IP address to container"
 )
@@ -31,8 +31,10 @@ def scheduling_message(total: int, reason: str, failing: int) -> str:
     others = total - failing
     filters = _histogram({reason: failing, NODE_AFFINITY: others})
     preemption = _histogram({NO_VICTIMS: failing, NOT_HELPFUL: others})
-    return (f"0/{total} nodes are available: {filters}. "
-            f"preemption: 0/{total} nodes are available: {preemption}.")
+    return (
+        f"0/{total} nodes are available: {filters}. "
+        f"preemption: 0/{total} nodes are available: {preemption}."
+    )
 
 
 class EventLog:
@@ -46,45 +48,90 @@ class EventLog:
     def _rv(self) -> str:
         return str(self.rng.randrange(300000, 900000))
 
-    def add(self, obj: dict[str, str], reason: str, message: str, *, kind: str = "Normal",
-            first: int, last: int | None = None, count: int = 1,
-            source: dict[str, str], reporting: tuple[str, str]) -> None:
+    def add(
+        self,
+        obj: dict[str, str],
+        reason: str,
+        message: str,
+        *,
+        kind: str = "Normal",
+        first: int,
+        last: int | None = None,
+        count: int = 1,
+        source: dict[str, str],
+        reporting: tuple[str, str],
+    ) -> None:
         """An event in the core/v1 style (kubelet, controllers): count and timestamps set."""
         last = first if last is None else last
-        self._items.append({
-            "apiVersion": "v1", "count": count, "eventTime": None,
-            "firstTimestamp": clock.k8s(first), "involvedObject": obj, "kind": "Event",
-            "lastTimestamp": clock.k8s(last), "message": message,
-            "metadata": self._meta(obj, first), "reason": reason,
-            "reportingComponent": reporting[0], "reportingInstance": reporting[1],
-            "source": source, "type": kind})
+        self._items.append(
+            {
+                "apiVersion": "v1",
+                "count": count,
+                "eventTime": None,
+                "firstTimestamp": clock.k8s(first),
+                "involvedObject": obj,
+                "kind": "Event",
+                "lastTimestamp": clock.k8s(last),
+                "message": message,
+                "metadata": self._meta(obj, first),
+                "reason": reason,
+                "reportingComponent": reporting[0],
+                "reportingInstance": reporting[1],
+                "source": source,
+                "type": kind,
+            }
+        )
 
-    def add_scheduler(self, obj: dict[str, str], reason: str, message: str, *, kind: str,
-                      first: int, action: str, repeats: int = 0, last: int = 0) -> None:
+    def add_scheduler(
+        self,
+        obj: dict[str, str],
+        reason: str,
+        message: str,
+        *,
+        kind: str,
+        first: int,
+        action: str,
+        repeats: int = 0,
+        last: int = 0,
+    ) -> None:
         """An event the scheduler wrote through events.k8s.io: eventTime and series instead."""
         item: dict[str, Any] = {
-            "action": action, "apiVersion": "v1",
+            "action": action,
+            "apiVersion": "v1",
             "eventTime": clock.micro(first, self.rng.randrange(1000000)),
-            "firstTimestamp": None, "involvedObject": obj, "kind": "Event",
-            "lastTimestamp": None, "message": message, "metadata": self._meta(obj, first),
-            "reason": reason, "reportingComponent": "default-scheduler",
+            "firstTimestamp": None,
+            "involvedObject": obj,
+            "kind": "Event",
+            "lastTimestamp": None,
+            "message": message,
+            "metadata": self._meta(obj, first),
+            "reason": reason,
+            "reportingComponent": "default-scheduler",
             "reportingInstance": self.scheduler,
-            "source": {}, "type": kind}
+            "source": {},
+            "type": kind,
+        }
         if repeats > 1:
-            item["series"] = {"count": repeats,
-                              "lastObservedTime": clock.micro(last, self.rng.randrange(1000000))}
+            item["series"] = {
+                "count": repeats,
+                "lastObservedTime": clock.micro(last, self.rng.randrange(1000000)),
+            }
         self._items.append(item)
 
     def _meta(self, obj: dict[str, str], created: int) -> dict[str, Any]:
-        return {"creationTimestamp": clock.k8s(created),
-                "name": f"{obj['name']}.{self.ids.hex(16)}",
-                "namespace": obj.get("namespace", "default"), "resourceVersion": self._rv(),
-                "uid": self.ids.uuid()}
+        return {
+            "creationTimestamp": clock.k8s(created),
+            "name": f"{obj['name']}.{self.ids.hex(16)}",
+            "namespace": obj.get("namespace", "default"),
+            "resourceVersion": self._rv(),
+            "uid": self.ids.uuid(),
+        }
 
     def __len__(self) -> int:
         return len(self._items)
 
     def items(self) -> list[dict[str, Any]]:
         """All events, sorted by namespace then name."""
-        return sorted(self._items, key=lambda e: (e["metadata"]["namespace"],
-                                                  e["metadata"]["name"]))
+        return sorted(
+            self._items, key=lambda e: (e["metadata"]["namespace"], e["metadata"]["name"])
+        )

@@ -68,10 +68,18 @@ class SynthSummary:
         return sum(self.files.values())
 
 
-def generate(out_dir: Path, nodes: int, pods_per_node: int = 30, problems: Sequence[str] = (),
-             seed: int = 1, compact: bool = False, *, cluster: str = DEFAULT_CLUSTER,
-             region: str = DEFAULT_REGION,
-             progress: ProgressCallback | None = None) -> SynthSummary:
+def generate(
+    out_dir: Path,
+    nodes: int,
+    pods_per_node: int = 30,
+    problems: Sequence[str] = (),
+    seed: int = 1,
+    compact: bool = False,
+    *,
+    cluster: str = DEFAULT_CLUSTER,
+    region: str = DEFAULT_REGION,
+    progress: ProgressCallback | None = None,
+) -> SynthSummary:
     """Write a realistic, internally consistent bundle to `out_dir`; same arguments, same bytes.
 
     `pods_per_node` counts every pod of a healthy node, aws-node and kube-proxy included, and is
@@ -91,26 +99,37 @@ def generate(out_dir: Path, nodes: int, pods_per_node: int = 30, problems: Seque
     counts = _write(world, writer, report)
     plans = world.plans
     return SynthSummary(
-        out_dir=out_dir, cluster=cluster, region=region, seed=seed, problems=names,
-        compact=compact, nodes=len(world.nodes), pods=len(plans),
+        out_dir=out_dir,
+        cluster=cluster,
+        region=region,
+        seed=seed,
+        problems=names,
+        compact=compact,
+        nodes=len(world.nodes),
+        pods=len(plans),
         pods_running=sum(1 for p in plans if p.state == RUNNING),
-        pods_pending=sum(1 for p in plans if p.state != RUNNING), events=counts["events"],
-        services=len(world.exposure.services), enis=counts["enis"],
-        subnets=len(world.topo.subnets), files=dict(sorted(writer.sizes.items())))
+        pods_pending=sum(1 for p in plans if p.state != RUNNING),
+        events=counts["events"],
+        services=len(world.exposure.services),
+        enis=counts["enis"],
+        subnets=len(world.topo.subnets),
+        files=dict(sorted(writer.sizes.items())),
+    )
 
 
 _CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 
 
-def _validate(nodes: int, pods_per_node: int, seeding: Seeding, cluster: str,
-              region: str) -> None:
+def _validate(nodes: int, pods_per_node: int, seeding: Seeding, cluster: str, region: str) -> None:
     bad_nodes = sum(s.count for s in seeding.bad_groups())
     if pods_per_node < HOST_NETWORK_PODS + 1:
         raise UsageError(f"--pods-per-node must be at least {HOST_NETWORK_PODS + 1}")
     if nodes < bad_nodes + 1:
-        raise UsageError(f"--nodes must be at least {bad_nodes + 1} for the problems asked "
-                         f"({bad_nodes} go to their bad-* node groups)")
+        raise UsageError(
+            f"--nodes must be at least {bad_nodes + 1} for the problems asked "
+            f"({bad_nodes} go to their bad-* node groups)"
+        )
     if not _CLUSTER_NAME.fullmatch(cluster):
         raise UsageError(f"not an EKS cluster name: {cluster!r}")
     if not _REGION.fullmatch(region):
@@ -159,14 +178,23 @@ def _plan(ctx: Context, nodes: int) -> _World:
     exposure = build_exposure(ctx, topo, apps)
     policies = security_group_policies(ctx, topo)
     configs = eniconfigs(ctx, topo)
-    plans = place_pods(ctx.rng("placement"), IdGen(ctx.rng("pod-names")), ctx.captured_at,
-                       all_nodes, daemon_wls, system, apps, bad)
-    return _World(ctx, topo, all_nodes, ds_objects, apps, bad, exposure, policies, configs,
-                  plans)
+    plans = place_pods(
+        ctx.rng("placement"),
+        IdGen(ctx.rng("pod-names")),
+        ctx.captured_at,
+        all_nodes,
+        daemon_wls,
+        system,
+        apps,
+        bad,
+    )
+    return _World(ctx, topo, all_nodes, ds_objects, apps, bad, exposure, policies, configs, plans)
 
 
-_UNSCHEDULABLE = {"too-many-pods": "Too many pods",
-                  "trunk-label-missing": "Insufficient vpc.amazonaws.com/pod-eni"}
+_UNSCHEDULABLE = {
+    "too-many-pods": "Too many pods",
+    "trunk-label-missing": "Insufficient vpc.amazonaws.com/pod-eni",
+}
 
 
 class _Progress:
@@ -190,8 +218,15 @@ class _Progress:
 def _write(world: _World, out: BundleWriter, report: ProgressCallback) -> dict[str, int]:
     ctx, topo, exposure = world.ctx, world.topo, world.exposure
     progress = _Progress(report)
-    out.write(F.META, {"cluster": ctx.cluster, "region": ctx.region,
-                       "captured_at": clock.k8s(ctx.captured_at), "source": "synth"})
+    out.write(
+        F.META,
+        {
+            "cluster": ctx.cluster,
+            "region": ctx.region,
+            "captured_at": clock.k8s(ctx.captured_at),
+            "source": "synth",
+        },
+    )
 
     def k8s(rel: str, items: Iterable[dict[str, Any]], total: int) -> None:
         tick = progress.counter(rel, total)
@@ -212,19 +247,22 @@ def _write(world: _World, out: BundleWriter, report: ProgressCallback) -> dict[s
     k8s(F.K8S_NODES, (render_node(ctx, n, node_rng) for n in nodes), len(nodes))
     k8s(F.K8S_CNINODES, (render_cninode(ctx, n) for n in nodes), len(nodes))
     events = EventLog(IdGen(ctx.rng("event-ids")), ctx.rng("events"), ctx.node_dns_suffix)
-    renderer = PodRenderer(IdGen(ctx.rng("pod-ids")), ctx.rng("pod-render"), events,
-                           ctx.captured_at)
+    renderer = PodRenderer(
+        IdGen(ctx.rng("pod-ids")), ctx.rng("pod-render"), events, ctx.captured_at
+    )
     k8s(F.K8S_PODS, renderer.render_all(world.plans), len(world.plans))
     _controller_events(events, [*world.apps, *world.bad], exposure.reconciled, ctx.captured_at)
     event_items = events.items()
     k8s(F.K8S_EVENTS, event_items, len(event_items))
-    for rel, items in ((F.K8S_SERVICES, exposure.services),
-                       (F.K8S_INGRESSES, exposure.ingresses),
-                       (F.K8S_TARGET_GROUP_BINDINGS, exposure.bindings),
-                       (F.K8S_DAEMONSETS, world.daemonsets),
-                       (F.K8S_CONFIGMAPS, configmaps(ctx, topo)),
-                       (F.K8S_ENICONFIGS, world.eniconfigs),
-                       (F.K8S_SECURITY_GROUP_POLICIES, world.policies)):
+    for rel, items in (
+        (F.K8S_SERVICES, exposure.services),
+        (F.K8S_INGRESSES, exposure.ingresses),
+        (F.K8S_TARGET_GROUP_BINDINGS, exposure.bindings),
+        (F.K8S_DAEMONSETS, world.daemonsets),
+        (F.K8S_CONFIGMAPS, configmaps(ctx, topo)),
+        (F.K8S_ENICONFIGS, world.eniconfigs),
+        (F.K8S_SECURITY_GROUP_POLICIES, world.policies),
+    ):
         k8s(rel, items, len(items))
 
     doc(F.AWS_CLUSTER, render_network.describe_cluster(topo))
@@ -240,33 +278,57 @@ def _write(world: _World, out: BundleWriter, report: ProgressCallback) -> dict[s
     types = sorted({n.itype.name: n.itype for n in nodes}.values(), key=lambda t: t.name)
     doc(F.AWS_INSTANCE_TYPES, {"InstanceTypes": [describe_instance_type(t) for t in types]})
     launched = sorted(nodes, key=lambda n: n.index)
-    aws(F.AWS_INSTANCES, "Reservations", (render_reservation(ctx, n) for n in launched),
-        len(nodes))
+    aws(F.AWS_INSTANCES, "Reservations", (render_reservation(ctx, n) for n in launched), len(nodes))
     enis = [*topo.enis, *(e for n in launched for e in n.enis)]
-    aws(F.AWS_NETWORK_INTERFACES, "NetworkInterfaces",
-        (describe_eni(e, ctx.account, ctx.region) for e in enis), len(enis))
+    aws(
+        F.AWS_NETWORK_INTERFACES,
+        "NetworkInterfaces",
+        (describe_eni(e, ctx.account, ctx.region) for e in enis),
+        len(enis),
+    )
     doc(F.AWS_LOAD_BALANCERS, {"LoadBalancers": exposure.load_balancers})
     doc(F.AWS_TARGET_GROUPS, {"TargetGroups": exposure.target_groups})
     return {"events": len(event_items), "enis": len(enis)}
 
 
-def _controller_events(events: EventLog, workloads: list[Workload],
-                       ingresses: list[dict[str, Any]], now: int) -> None:
+def _controller_events(
+    events: EventLog, workloads: list[Workload], ingresses: list[dict[str, Any]], now: int
+) -> None:
     for wl in workloads:
         if not (wl.recent or wl.pending):
             continue
-        obj = {"apiVersion": "apps/v1", "kind": "Deployment", "name": wl.name,
-               "namespace": wl.namespace, "resourceVersion": str(wl.rollout % 900000),
-               "uid": wl.uid}
-        events.add(obj, "ScalingReplicaSet",
-                   f"Scaled up replica set {wl.owner_name} to {wl.placed + wl.pending}",
-                   first=max(wl.rollout, now - 2400),
-                   source={"component": "deployment-controller"},
-                   reporting=("deployment-controller", ""))
+        obj = {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": wl.name,
+            "namespace": wl.namespace,
+            "resourceVersion": str(wl.rollout % 900000),
+            "uid": wl.uid,
+        }
+        events.add(
+            obj,
+            "ScalingReplicaSet",
+            f"Scaled up replica set {wl.owner_name} to {wl.placed + wl.pending}",
+            first=max(wl.rollout, now - 2400),
+            source={"component": "deployment-controller"},
+            reporting=("deployment-controller", ""),
+        )
     for ing in ingresses:
-        obj = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "name": ing["name"],
-               "namespace": ing["namespace"], "resourceVersion": str(now % 900000),
-               "uid": ing["uid"]}
-        events.add(obj, "SuccessfullyReconciled", "Successfully reconciled",
-                   first=now - 3400, last=now - 600, count=2,
-                   source={"component": "ingress"}, reporting=("ingress", ""))
+        obj = {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "name": ing["name"],
+            "namespace": ing["namespace"],
+            "resourceVersion": str(now % 900000),
+            "uid": ing["uid"],
+        }
+        events.add(
+            obj,
+            "SuccessfullyReconciled",
+            "Successfully reconciled",
+            first=now - 3400,
+            last=now - 600,
+            count=2,
+            source={"component": "ingress"},
+            reporting=("ingress", ""),
+        )

@@ -49,8 +49,11 @@ def split_counts(total: int, weights: list[int]) -> list[int]:
 def healthy_groups(count: int, azs: tuple[int, ...]) -> list[GroupSpec]:
     """The healthy node groups for `count` nodes spread over `azs`."""
     counts = split_counts(count, [w for _, _, w in HEALTHY_MIX])
-    return [GroupSpec(name, itype, n, azs)
-            for (name, itype, _), n in zip(HEALTHY_MIX, counts, strict=True) if n]
+    return [
+        GroupSpec(name, itype, n, azs)
+        for (name, itype, _), n in zip(HEALTHY_MIX, counts, strict=True)
+        if n
+    ]
 
 
 @dataclass(eq=False)
@@ -118,8 +121,9 @@ def _node_shape(spec: GroupSpec, ctx: Context, az_index: int) -> dict[str, Any]:
     pod_enis = t.max_enis - (1 if trunk else 0) - (1 if cn else 0)
     per_eni = t.ipv4_per_eni - 1
     capacity = pod_enis * per_eni * (16 if prefix else 1)
-    kubelet_max = spec.max_pods or max_pods(t, custom_networking=cn,
-                                            prefix_delegation=s.prefix_delegation)
+    kubelet_max = spec.max_pods or max_pods(
+        t, custom_networking=cn, prefix_delegation=s.prefix_delegation
+    )
     if spec.app_pods == "fill":
         total = min(ctx.pods_per_node, kubelet_max, capacity + HOST_NETWORK_PODS)
     elif spec.app_pods == "max":
@@ -142,9 +146,15 @@ def _node_shape(spec: GroupSpec, ctx: Context, az_index: int) -> dict[str, Any]:
         else:
             n = min(pod_enis, math.ceil(want / per_eni) + 1)  # WARM_ENI_TARGET=1
             plan = [per_eni] * n
-    return dict(max_pods=kubelet_max, prefix_mode=prefix, trunk_wanted=trunk,
-                eniconfig=eniconfig, eniconfig_annotated=spec.eniconfig is not None,
-                pods_total=total, eni_plan=plan)
+    return dict(
+        max_pods=kubelet_max,
+        prefix_mode=prefix,
+        trunk_wanted=trunk,
+        eniconfig=eniconfig,
+        eniconfig_annotated=spec.eniconfig is not None,
+        pods_total=total,
+        eni_plan=plan,
+    )
 
 
 def plan_nodes(ctx: Context, specs: list[GroupSpec]) -> list[NodeGroup]:
@@ -155,15 +165,28 @@ def plan_nodes(ctx: Context, specs: list[GroupSpec]) -> list[NodeGroup]:
     index = 0
     for spec in specs:
         t = INSTANCE_TYPES[spec.instance_type]
-        group = NodeGroup(spec, t, ids.aws("lt"), f"eks-{spec.name}-{ids.uuid()}",
-                          f"arn:aws:iam::{ctx.account}:instance-profile/eks-{ids.uuid()}",
-                          f"AIPA{ids.hex(17).upper()}")
+        group = NodeGroup(
+            spec,
+            t,
+            ids.aws("lt"),
+            f"eks-{spec.name}-{ids.uuid()}",
+            f"arn:aws:iam::{ctx.account}:instance-profile/eks-{ids.uuid()}",
+            f"AIPA{ids.hex(17).upper()}",
+        )
         oldest = 3 * DAY if spec.problem else 20 * DAY
         for j in range(spec.count):
             az = spec.az_indices[j % len(spec.az_indices)]
             launch = ctx.captured_at - rng.randrange(2 * 3600, oldest)
-            group.nodes.append(Node(index, group, az, f"{ctx.region}{LETTERS[az]}", launch,
-                                    **_node_shape(spec, ctx, az)))
+            group.nodes.append(
+                Node(
+                    index,
+                    group,
+                    az,
+                    f"{ctx.region}{LETTERS[az]}",
+                    launch,
+                    **_node_shape(spec, ctx, az),
+                )
+            )
             index += 1
         groups.append(group)
     return groups
@@ -193,8 +216,11 @@ def allocate(ctx: Context, topo: Topology, groups: list[NodeGroup]) -> None:
     nodes = [n for g in groups for n in g.nodes]
     per_az_counter = [0, 0, 0]
     per_az_config = [0, 0, 0]
-    eniconfig_subnets = {eniconfig_name(topo, i, k): s for i in ctx.seeding.eniconfig_azs
-                         for k, s in enumerate(topo.pods[i])}
+    eniconfig_subnets = {
+        eniconfig_name(topo, i, k): s
+        for i in ctx.seeding.eniconfig_azs
+        for k, s in enumerate(topo.pods[i])
+    }
     if topo.exhausted is not None:
         eniconfig_subnets["bad-subnet-exhausted"] = topo.exhausted
     for n in nodes:
@@ -230,9 +256,16 @@ def allocate(ctx: Context, topo: Topology, groups: list[NodeGroup]) -> None:
         n.uid = ids.uuid()
         if n.group.spec.placement == "public":
             n.public_ip = topo.public_ip()
-        primary = Eni(ids.aws("eni"), ids.mac(), n.subnet, ip, "", _node_groups(topo),
-                      Attachment(ids.aws("eni-attach"), 0, n.launch, ctx.account, n.instance_id),
-                      public_ip=n.public_ip)
+        primary = Eni(
+            ids.aws("eni"),
+            ids.mac(),
+            n.subnet,
+            ip,
+            "",
+            _node_groups(topo),
+            Attachment(ids.aws("eni-attach"), 0, n.launch, ctx.account, n.instance_id),
+            public_ip=n.public_ip,
+        )
         n.enis.append(primary)
     cn = ctx.seeding.custom_networking
     steps = max((len(n.eni_plan) for n in nodes), default=0)
@@ -277,12 +310,20 @@ def _grow(ctx: Context, topo: Topology, n: Node, step: int, *, use_primary: bool
                 sub.alloc.give_back_prefix(first_prefix)
             return False
         t = n.launch + 60 + 45 * len(n.enis)
-        eni = Eni(ids.aws("eni"), ids.mac(), sub, ip, f"aws-K8S-{n.instance_id}",
-                  _node_groups(topo),
-                  Attachment(ids.aws("eni-attach"), len(n.enis), t, ctx.account, n.instance_id),
-                  tags=[{"Key": "cluster.k8s.amazonaws.com/name", "Value": ctx.cluster},
-                        {"Key": "node.k8s.amazonaws.com/createdAt", "Value": clock.k8s(t + 60)},
-                        {"Key": "node.k8s.amazonaws.com/instance_id", "Value": n.instance_id}])
+        eni = Eni(
+            ids.aws("eni"),
+            ids.mac(),
+            sub,
+            ip,
+            f"aws-K8S-{n.instance_id}",
+            _node_groups(topo),
+            Attachment(ids.aws("eni-attach"), len(n.enis), t, ctx.account, n.instance_id),
+            tags=[
+                {"Key": "cluster.k8s.amazonaws.com/name", "Value": ctx.cluster},
+                {"Key": "node.k8s.amazonaws.com/createdAt", "Value": clock.k8s(t + 60)},
+                {"Key": "node.k8s.amazonaws.com/instance_id", "Value": n.instance_id},
+            ],
+        )
         n.enis.append(eni)
         if first_prefix is not None:
             eni.prefixes.append(first_prefix)
@@ -308,10 +349,18 @@ def _attach_trunk(ctx: Context, topo: Topology, n: Node) -> None:
         return
     ids = ctx.ids
     t = n.launch + 240
-    n.trunk = Eni(ids.aws("eni"), ids.mac(), n.pod_subnet, ip, "trunk-eni", _node_groups(topo),
-                  Attachment(ids.aws("eni-attach"), n.itype.max_enis - 1, t, ctx.account,
-                             n.instance_id),
-                  interface_type="trunk",
-                  tags=[{"Key": "eks:eni:owner", "Value": "eks-vpc-resource-controller"},
-                        {"Key": "vpcresources.k8s.aws/cluster-name", "Value": ctx.cluster}])
+    n.trunk = Eni(
+        ids.aws("eni"),
+        ids.mac(),
+        n.pod_subnet,
+        ip,
+        "trunk-eni",
+        _node_groups(topo),
+        Attachment(ids.aws("eni-attach"), n.itype.max_enis - 1, t, ctx.account, n.instance_id),
+        interface_type="trunk",
+        tags=[
+            {"Key": "eks:eni:owner", "Value": "eks-vpc-resource-controller"},
+            {"Key": "vpcresources.k8s.aws/cluster-name", "Value": ctx.cluster},
+        ],
+    )
     n.enis.append(n.trunk)

@@ -70,13 +70,19 @@ class _Placer:
         if ip is None:
             created = max(recent, node.launch + 150)
         w.placed += 1
-        self.plans.append(PodPlan(w, self.name(w), node, ip, RUNNING if ip else CREATING,
-                                  created))
+        self.plans.append(PodPlan(w, self.name(w), node, ip, RUNNING if ip else CREATING, created))
 
 
-def place_pods(rng: random.Random, ids: IdGen, now: int, nodes: list[Node],
-               daemons: list[Workload], system: list[Workload], apps: list[Workload],
-               bad: list[Workload]) -> list[PodPlan]:
+def place_pods(
+    rng: random.Random,
+    ids: IdGen,
+    now: int,
+    nodes: list[Node],
+    daemons: list[Workload],
+    system: list[Workload],
+    apps: list[Workload],
+    bad: list[Workload],
+) -> list[PodPlan]:
     """Bind every pod to a node and an address; sorted as `kubectl get pods -A` lists them."""
     p = _Placer(rng, ids, now)
     for node in nodes:
@@ -94,7 +100,7 @@ def place_pods(rng: random.Random, ids: IdGen, now: int, nodes: list[Node],
     cursor = 0
     for w in [*system, *apps]:
         take = min(w.replicas, len(slots) - cursor)
-        for node in slots[cursor:cursor + take]:
+        for node in slots[cursor : cursor + take]:
             p.bind(w, node)
         cursor += take
     p.plans.sort(key=lambda x: (x.workload.namespace, x.name))
@@ -102,18 +108,36 @@ def place_pods(rng: random.Random, ids: IdGen, now: int, nodes: list[Node],
 
 
 def _kube_api_volume(name: str) -> dict[str, Any]:
-    return {"name": name, "projected": {"defaultMode": 420, "sources": [
-        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
-        {"configMap": {"items": [{"key": "ca.crt", "path": "ca.crt"}],
-                       "name": "kube-root-ca.crt"}},
-        {"downwardAPI": {"items": [{"fieldRef": {"apiVersion": "v1",
-                                                 "fieldPath": "metadata.namespace"},
-                                    "path": "namespace"}]}},
-    ]}}
+    return {
+        "name": name,
+        "projected": {
+            "defaultMode": 420,
+            "sources": [
+                {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                {
+                    "configMap": {
+                        "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                        "name": "kube-root-ca.crt",
+                    }
+                },
+                {
+                    "downwardAPI": {
+                        "items": [
+                            {
+                                "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"},
+                                "path": "namespace",
+                            }
+                        ]
+                    }
+                },
+            ],
+        },
+    }
 
 
-def _condition(kind: str, status: str, at: int, reason: str | None = None,
-               message: str | None = None) -> dict[str, Any]:
+def _condition(
+    kind: str, status: str, at: int, reason: str | None = None, message: str | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {"lastProbeTime": None, "lastTransitionTime": clock.k8s(at)}
     if message is not None:
         out["message"] = message
@@ -130,17 +154,23 @@ def _repo(image: str) -> str:
 class PodRenderer:
     """Turns PodPlans into pod objects and records their events."""
 
-    def __init__(self, ids: IdGen, rng: random.Random, events: EventLog | None,
-                 now: int) -> None:
+    def __init__(self, ids: IdGen, rng: random.Random, events: EventLog | None, now: int) -> None:
         self.ids, self.rng, self.events, self.now = ids, rng, events, now
         self._owner_refs: dict[int, list[dict[str, Any]]] = {}
 
     def _owner(self, w: Workload) -> list[dict[str, Any]]:
         ref = self._owner_refs.get(id(w))
         if ref is None:
-            ref = [{"apiVersion": "apps/v1", "blockOwnerDeletion": True, "controller": True,
+            ref = [
+                {
+                    "apiVersion": "apps/v1",
+                    "blockOwnerDeletion": True,
+                    "controller": True,
                     "kind": "DaemonSet" if w.kind == "DaemonSet" else "ReplicaSet",
-                    "name": w.owner_name, "uid": w.owner_uid}]
+                    "name": w.owner_name,
+                    "uid": w.owner_uid,
+                }
+            ]
             self._owner_refs[id(w)] = ref
         return ref
 
@@ -164,9 +194,23 @@ class PodRenderer:
             container["volumeMounts"] = mounts
         spec = dict(w.pod_spec)
         if w.kind == "DaemonSet" and node is not None:
-            spec["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
-                "nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In",
-                                                        "values": [node.name]}]}]}}}
+            spec["affinity"] = {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [
+                            {
+                                "matchFields": [
+                                    {
+                                        "key": "metadata.name",
+                                        "operator": "In",
+                                        "values": [node.name],
+                                    }
+                                ]
+                            }
+                        ]
+                    }
+                }
+            }
         spec["containers"] = [container]
         if node is not None:
             spec["nodeName"] = node.name
@@ -177,11 +221,23 @@ class PodRenderer:
         meta: dict[str, Any] = {}
         if w.annotations:
             meta["annotations"] = w.annotations
-        meta.update(creationTimestamp=clock.k8s(p.created), generateName=f"{w.owner_name}-",
-                    labels=w.labels, name=p.name, namespace=w.namespace,
-                    ownerReferences=self._owner(w), resourceVersion=rv, uid=uid)
-        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec,
-               "status": self._status(p)}
+        meta.update(
+            creationTimestamp=clock.k8s(p.created),
+            generateName=f"{w.owner_name}-",
+            labels=w.labels,
+            name=p.name,
+            namespace=w.namespace,
+            ownerReferences=self._owner(w),
+            resourceVersion=rv,
+            uid=uid,
+        )
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": meta,
+            "spec": spec,
+            "status": self._status(p),
+        }
         if self.events is not None and (w.recent or p.state != RUNNING):
             self._events(p, uid, rv, self.events)
         return pod
@@ -190,9 +246,13 @@ class PodRenderer:
         w, t = p.workload, p.created
         name = w.container["name"]
         if p.state == UNSCHEDULABLE:
-            return {"conditions": [_condition("PodScheduled", "False", t, "Unschedulable",
-                                              w.pending_message)],
-                    "phase": "Pending", "qosClass": w.qos_class}
+            return {
+                "conditions": [
+                    _condition("PodScheduled", "False", t, "Unschedulable", w.pending_message)
+                ],
+                "phase": "Pending",
+                "qosClass": w.qos_class,
+            }
         node = p.node
         assert node is not None
         host = {"hostIP": node.ip, "hostIPs": [{"ip": node.ip}]}
@@ -206,11 +266,21 @@ class PodRenderer:
                     _condition("ContainersReady", "False", t + 1, "ContainersNotReady", unready),
                     _condition("PodScheduled", "True", t),
                 ],
-                "containerStatuses": [{"image": w.image, "imageID": "", "lastState": {},
-                                       "name": name, "ready": False, "restartCount": 0,
-                                       "started": False,
-                                       "state": {"waiting": {"reason": "ContainerCreating"}}}],
-                **host, "phase": "Pending", "qosClass": w.qos_class,
+                "containerStatuses": [
+                    {
+                        "image": w.image,
+                        "imageID": "",
+                        "lastState": {},
+                        "name": name,
+                        "ready": False,
+                        "restartCount": 0,
+                        "started": False,
+                        "state": {"waiting": {"reason": "ContainerCreating"}},
+                    }
+                ],
+                **host,
+                "phase": "Pending",
+                "qosClass": w.qos_class,
                 "startTime": clock.k8s(t + 1),
             }
         started = t + 3 + (p.created % 3)
@@ -218,63 +288,131 @@ class PodRenderer:
         status: dict[str, Any] = {
             # Literal dicts: this runs once per running pod, 150,000 times for a big bundle.
             "conditions": [
-                {"lastProbeTime": None, "lastTransitionTime": clock.k8s(t + 3),
-                 "status": "True", "type": "PodReadyToStartContainers"},
-                {"lastProbeTime": None, "lastTransitionTime": at, "status": "True",
-                 "type": "Initialized"},
-                {"lastProbeTime": None, "lastTransitionTime": ready, "status": "True",
-                 "type": "Ready"},
-                {"lastProbeTime": None, "lastTransitionTime": ready, "status": "True",
-                 "type": "ContainersReady"},
-                {"lastProbeTime": None, "lastTransitionTime": scheduled, "status": "True",
-                 "type": "PodScheduled"},
+                {
+                    "lastProbeTime": None,
+                    "lastTransitionTime": clock.k8s(t + 3),
+                    "status": "True",
+                    "type": "PodReadyToStartContainers",
+                },
+                {
+                    "lastProbeTime": None,
+                    "lastTransitionTime": at,
+                    "status": "True",
+                    "type": "Initialized",
+                },
+                {
+                    "lastProbeTime": None,
+                    "lastTransitionTime": ready,
+                    "status": "True",
+                    "type": "Ready",
+                },
+                {
+                    "lastProbeTime": None,
+                    "lastTransitionTime": ready,
+                    "status": "True",
+                    "type": "ContainersReady",
+                },
+                {
+                    "lastProbeTime": None,
+                    "lastTransitionTime": scheduled,
+                    "status": "True",
+                    "type": "PodScheduled",
+                },
             ],
-            "containerStatuses": [{
-                "containerID": f"containerd://{self.ids.hex(64)}", "image": w.image,
-                "imageID": f"{_repo(w.image)}@sha256:{w.digest}", "lastState": {},
-                "name": name, "ready": True, "restartCount": 0, "started": True,
-                "state": {"running": {"startedAt": clock.k8s(started)}}}],
+            "containerStatuses": [
+                {
+                    "containerID": f"containerd://{self.ids.hex(64)}",
+                    "image": w.image,
+                    "imageID": f"{_repo(w.image)}@sha256:{w.digest}",
+                    "lastState": {},
+                    "name": name,
+                    "ready": True,
+                    "restartCount": 0,
+                    "started": True,
+                    "state": {"running": {"startedAt": clock.k8s(started)}},
+                }
+            ],
             **host,
         }
-        status.update(phase="Running", podIP=p.ip, podIPs=[{"ip": p.ip}], qosClass=w.qos_class,
-                      startTime=at)
+        status.update(
+            phase="Running", podIP=p.ip, podIPs=[{"ip": p.ip}], qosClass=w.qos_class, startTime=at
+        )
         return status
 
     def _events(self, p: PodPlan, uid: str, rv: str, ev: EventLog) -> None:
         w, t = p.workload, p.created
-        obj = {"apiVersion": "v1", "kind": "Pod", "name": p.name, "namespace": w.namespace,
-               "resourceVersion": rv, "uid": uid}
-        ev.add({"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": w.owner_name,
-                "namespace": w.namespace, "resourceVersion": rv, "uid": w.owner_uid},
-               "SuccessfulCreate", f"Created pod: {p.name}", first=t,
-               source={"component": "replicaset-controller"},
-               reporting=("replicaset-controller", ""))
+        obj = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "name": p.name,
+            "namespace": w.namespace,
+            "resourceVersion": rv,
+            "uid": uid,
+        }
+        ev.add(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "ReplicaSet",
+                "name": w.owner_name,
+                "namespace": w.namespace,
+                "resourceVersion": rv,
+                "uid": w.owner_uid,
+            },
+            "SuccessfulCreate",
+            f"Created pod: {p.name}",
+            first=t,
+            source={"component": "replicaset-controller"},
+            reporting=("replicaset-controller", ""),
+        )
         if p.state == UNSCHEDULABLE:
             repeats = self.rng.randint(4, 12)
-            ev.add_scheduler(obj, "FailedScheduling", w.pending_message, kind="Warning",
-                             first=t, action="Scheduling", repeats=repeats,
-                             last=self._last(t))
+            ev.add_scheduler(
+                obj,
+                "FailedScheduling",
+                w.pending_message,
+                kind="Warning",
+                first=t,
+                action="Scheduling",
+                repeats=repeats,
+                last=self._last(t),
+            )
             return
         node = p.node
         assert node is not None
-        ev.add_scheduler(obj, "Scheduled",
-                         f"Successfully assigned {w.namespace}/{p.name} to {node.name}",
-                         kind="Normal", first=t, action="Binding")
+        ev.add_scheduler(
+            obj,
+            "Scheduled",
+            f"Successfully assigned {w.namespace}/{p.name} to {node.name}",
+            kind="Normal",
+            first=t,
+            action="Binding",
+        )
         kubelet = {"component": "kubelet", "host": node.name}
         reporting = ("kubelet", node.name)
         if p.state == CREATING:
-            ev.add(obj, "FailedCreatePodSandBox",
-                   SANDBOX_FAILURE.format(sandbox=self.ids.hex(64)), kind="Warning",
-                   first=t + 2, last=self._last(t), count=self.rng.randint(10, 40),
-                   source=kubelet, reporting=reporting)
+            ev.add(
+                obj,
+                "FailedCreatePodSandBox",
+                SANDBOX_FAILURE.format(sandbox=self.ids.hex(64)),
+                kind="Warning",
+                first=t + 2,
+                last=self._last(t),
+                count=self.rng.randint(10, 40),
+                source=kubelet,
+                reporting=reporting,
+            )
             return
         cobj = {**obj, "fieldPath": f"spec.containers{{{w.container['name']}}}"}
         pull = round(1.5 + self.rng.random() * 4, 2)
         size = self.rng.randrange(20_000_000, 400_000_000)
         for reason, message, at in (
             ("Pulling", f'Pulling image "{w.image}"', t + 1),
-            ("Pulled", f'Successfully pulled image "{w.image}" in {pull}s ({pull}s including '
-                       f"waiting). Image size: {size} bytes.", t + 3),
+            (
+                "Pulled",
+                f'Successfully pulled image "{w.image}" in {pull}s ({pull}s including '
+                f"waiting). Image size: {size} bytes.",
+                t + 3,
+            ),
             ("Created", f"Created container {w.container['name']}", t + 3),
             ("Started", f"Started container {w.container['name']}", t + 4),
         ):
@@ -287,10 +425,15 @@ class PodRenderer:
 
 def pod_size(w: Workload) -> int:
     """Bytes a running pod of `w` takes as `kubectl get pod -o json` prints it."""
-    node = cast(Node, SimpleNamespace(name="ip-192-168-100-100.eu-central-1.compute.internal",
-                                      ip="192.168.100.100"))
+    node = cast(
+        Node,
+        SimpleNamespace(
+            name="ip-192-168-100-100.eu-central-1.compute.internal", ip="192.168.100.100"
+        ),
+    )
     rng = random.Random(0)
     renderer = PodRenderer(IdGen(rng), rng, None, 0)
-    pod = renderer.render(PodPlan(w, f"{w.owner_name}-abcde", node, "192.168.100.101", RUNNING,
-                                  w.rollout))
+    pod = renderer.render(
+        PodPlan(w, f"{w.owner_name}-abcde", node, "192.168.100.101", RUNNING, w.rollout)
+    )
     return len(msgspec.json.format(orjson.dumps(pod), indent=4))

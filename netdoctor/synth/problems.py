@@ -131,27 +131,76 @@ class Seeding:
             # Under custom networking pods take IPs from the ENIConfig subnet, so that is the one
             # that must run dry; a node annotation points these nodes at it.
             cn = self.custom_networking
-            out.append(GroupSpec(
-                "bad-subnet-exhausted", "m5.large", 2, (0,),
-                placement="private" if cn else "exhausted",
-                eniconfig="bad-subnet-exhausted" if cn else None,
-                app_pods=14, problem="subnet-exhausted"))
+            out.append(
+                GroupSpec(
+                    "bad-subnet-exhausted",
+                    "m5.large",
+                    2,
+                    (0,),
+                    placement="private" if cn else "exhausted",
+                    eniconfig="bad-subnet-exhausted" if cn else None,
+                    app_pods=14,
+                    problem="subnet-exhausted",
+                )
+            )
         if "max-pods-over-eni" in p:
-            out.append(GroupSpec("bad-max-pods-over-eni", "m5.large", 2, (0, 1), max_pods=110,
-                                 problem="max-pods-over-eni"))
+            out.append(
+                GroupSpec(
+                    "bad-max-pods-over-eni",
+                    "m5.large",
+                    2,
+                    (0, 1),
+                    max_pods=110,
+                    problem="max-pods-over-eni",
+                )
+            )
         if "too-many-pods" in p:
-            out.append(GroupSpec("bad-too-many-pods", "t3.medium", 2, (0, 1), app_pods="max",
-                                 pending=3, problem="too-many-pods"))
+            out.append(
+                GroupSpec(
+                    "bad-too-many-pods",
+                    "t3.medium",
+                    2,
+                    (0, 1),
+                    app_pods="max",
+                    pending=3,
+                    problem="too-many-pods",
+                )
+            )
         if "external-snat-igw" in p:
-            out.append(GroupSpec("bad-external-snat-igw", "m5.xlarge", 2, (0, 1),
-                                 placement="public", problem="external-snat-igw"))
+            out.append(
+                GroupSpec(
+                    "bad-external-snat-igw",
+                    "m5.xlarge",
+                    2,
+                    (0, 1),
+                    placement="public",
+                    problem="external-snat-igw",
+                )
+            )
         if "trunk-label-missing" in p:
-            out.append(GroupSpec("bad-trunk-label-missing", "m5.large", 2, (0, 1), app_pods=0,
-                                 pending=4, trunk_broken=True, problem="trunk-label-missing"))
+            out.append(
+                GroupSpec(
+                    "bad-trunk-label-missing",
+                    "m5.large",
+                    2,
+                    (0, 1),
+                    app_pods=0,
+                    pending=4,
+                    trunk_broken=True,
+                    problem="trunk-label-missing",
+                )
+            )
         if "eniconfig-missing" in p:
-            out.append(GroupSpec("bad-eniconfig-missing", "m5.xlarge", 2, (2,), app_pods=3,
-                                 problem="eniconfig-missing"))
+            out.append(
+                GroupSpec(
+                    "bad-eniconfig-missing",
+                    "m5.xlarge",
+                    2,
+                    (2,),
+                    app_pods=3,
+                    problem="eniconfig-missing",
+                )
+            )
         if "pd-non-nitro" in p:
-            out.append(GroupSpec("bad-pd-non-nitro", "m4.large", 2, (0, 1),
-                                 problem="pd-non-nitro"))
+            out.append(GroupSpec("bad-pd-non-nitro", "m4.large", 2, (0, 1), problem="pd-non-nitro"))
         return out

@@ -68,17 +68,26 @@ def render_node(ctx: Context, n: Node, rng: random.Random) -> dict[str, Any]:
     }
     if n.trunk is not None:
         capacity["vpc.amazonaws.com/pod-eni"] = allocatable["vpc.amazonaws.com/pod-eni"] = str(
-            t.branch_enis)
+            t.branch_enis
+        )
 
     def cond(kind: str, status: str, reason: str, message: str, since: int) -> dict[str, Any]:
-        return {"lastHeartbeatTime": clock.k8s(beat), "lastTransitionTime": clock.k8s(since),
-                "message": message, "reason": reason, "status": status, "type": kind}
+        return {
+            "lastHeartbeatTime": clock.k8s(beat),
+            "lastTransitionTime": clock.k8s(since),
+            "message": message,
+            "reason": reason,
+            "status": status,
+            "type": kind,
+        }
 
     addresses = [{"address": n.ip, "type": "InternalIP"}]
     if n.public_ip:
         addresses.append({"address": n.public_ip, "type": "ExternalIP"})
-    addresses += [{"address": n.name, "type": "InternalDNS"},
-                  {"address": n.name, "type": "Hostname"}]
+    addresses += [
+        {"address": n.name, "type": "InternalDNS"},
+        {"address": n.name, "type": "Hostname"},
+    ]
     return {
         "apiVersion": "v1",
         "kind": "Node",
@@ -96,12 +105,27 @@ def render_node(ctx: Context, n: Node, rng: random.Random) -> dict[str, Any]:
             "allocatable": allocatable,
             "capacity": capacity,
             "conditions": [
-                cond("MemoryPressure", "False", "KubeletHasSufficientMemory",
-                     "kubelet has sufficient memory available", created),
-                cond("DiskPressure", "False", "KubeletHasNoDiskPressure",
-                     "kubelet has no disk pressure", created),
-                cond("PIDPressure", "False", "KubeletHasSufficientPID",
-                     "kubelet has sufficient PID available", created),
+                cond(
+                    "MemoryPressure",
+                    "False",
+                    "KubeletHasSufficientMemory",
+                    "kubelet has sufficient memory available",
+                    created,
+                ),
+                cond(
+                    "DiskPressure",
+                    "False",
+                    "KubeletHasNoDiskPressure",
+                    "kubelet has no disk pressure",
+                    created,
+                ),
+                cond(
+                    "PIDPressure",
+                    "False",
+                    "KubeletHasSufficientPID",
+                    "kubelet has sufficient PID available",
+                    created,
+                ),
                 cond("Ready", "True", "KubeletReady", "kubelet is posting ready status", ready),
             ],
             "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
@@ -160,9 +184,17 @@ def render_reservation(ctx: Context, n: Node) -> dict[str, Any]:
         "SubnetId": n.enis[0].subnet.id,
         "VpcId": n.enis[0].subnet.vpc_id,
         "Architecture": "x86_64",
-        "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {
-            "AttachTime": launch, "DeleteOnTermination": True, "Status": "attached",
-            "VolumeId": ids.aws("vol")}}],
+        "BlockDeviceMappings": [
+            {
+                "DeviceName": "/dev/xvda",
+                "Ebs": {
+                    "AttachTime": launch,
+                    "DeleteOnTermination": True,
+                    "Status": "attached",
+                    "VolumeId": ids.aws("vol"),
+                },
+            }
+        ],
         "ClientToken": ids.uuid(),
         "EbsOptimized": True,
         "EnaSupport": True,
@@ -188,15 +220,23 @@ def render_reservation(ctx: Context, n: Node) -> dict[str, Any]:
         "CpuOptions": {"CoreCount": t.cores, "ThreadsPerCore": t.vcpus // t.cores},
         "CapacityReservationSpecification": {"CapacityReservationPreference": "open"},
         "HibernationOptions": {"Configured": False},
-        "MetadataOptions": {"State": "applied", "HttpTokens": "required",
-                            "HttpPutResponseHopLimit": 2, "HttpEndpoint": "enabled",
-                            "HttpProtocolIpv6": "disabled", "InstanceMetadataTags": "disabled"},
+        "MetadataOptions": {
+            "State": "applied",
+            "HttpTokens": "required",
+            "HttpPutResponseHopLimit": 2,
+            "HttpEndpoint": "enabled",
+            "HttpProtocolIpv6": "disabled",
+            "InstanceMetadataTags": "disabled",
+        },
         "EnclaveOptions": {"Enabled": False},
         "PlatformDetails": "Linux/UNIX",
         "UsageOperation": "RunInstances",
         "UsageOperationUpdateTime": launch,
-        "PrivateDnsNameOptions": {"HostnameType": "ip-name", "EnableResourceNameDnsARecord": False,
-                                  "EnableResourceNameDnsAAAARecord": False},
+        "PrivateDnsNameOptions": {
+            "HostnameType": "ip-name",
+            "EnableResourceNameDnsARecord": False,
+            "EnableResourceNameDnsAAAARecord": False,
+        },
         "MaintenanceOptions": {"AutoRecovery": "default"},
         "CurrentInstanceBootMode": "uefi" if t.nitro else "legacy-bios",
         "BootMode": "uefi-preferred" if t.nitro else "legacy-bios",
@@ -204,8 +244,12 @@ def render_reservation(ctx: Context, n: Node) -> dict[str, Any]:
     if n.public_ip:
         instance["PublicDnsName"] = public_dns(n.public_ip, ctx.region)
         instance = _insert_after(instance, "PublicDnsName", "PublicIpAddress", n.public_ip)
-    return {"Groups": [], "Instances": [instance], "OwnerId": ctx.account,
-            "ReservationId": ids.aws("r")}
+    return {
+        "Groups": [],
+        "Instances": [instance],
+        "OwnerId": ctx.account,
+        "ReservationId": ids.aws("r"),
+    }
 
 
 def _insert_after(d: dict[str, Any], after: str, key: str, value: Any) -> dict[str, Any]:
@@ -232,8 +276,7 @@ def render_cninode(ctx: Context, n: Node) -> dict[str, Any]:
             "creationTimestamp": clock.k8s(n.launch + 85),
             "generation": 1 + len(features),
             "name": n.name,
-            "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": n.name,
-                                 "uid": n.uid}],
+            "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": n.name, "uid": n.uid}],
             "resourceVersion": str(300000 + n.index * 7),
             "uid": ctx.ids.uuid(),
         },

@@ -43,16 +43,28 @@ class BundleWriter:
         self._path(rel).write_bytes(data)
         self.sizes[rel] = len(data)
 
-    def write_k8s_list(self, rel: str, items: Iterable[dict[str, Any]],
-                       on_chunk: ChunkCallback | None = None) -> int:
+    def write_k8s_list(
+        self, rel: str, items: Iterable[dict[str, Any]], on_chunk: ChunkCallback | None = None
+    ) -> int:
         """A `kubectl get ... -o json` v1 List; returns the number of items."""
-        envelope = {"apiVersion": "v1", "items": None, "kind": "List",
-                    "metadata": {"resourceVersion": ""}}
+        envelope = {
+            "apiVersion": "v1",
+            "items": None,
+            "kind": "List",
+            "metadata": {"resourceVersion": ""},
+        }
         return self.stream(rel, envelope, "items", items, sort_keys=True, on_chunk=on_chunk)
 
-    def stream(self, rel: str, envelope: dict[str, Any], key: str,
-               items: Iterable[dict[str, Any]], *, sort_keys: bool = False,
-               on_chunk: ChunkCallback | None = None) -> int:
+    def stream(
+        self,
+        rel: str,
+        envelope: dict[str, Any],
+        key: str,
+        items: Iterable[dict[str, Any]],
+        *,
+        sort_keys: bool = False,
+        on_chunk: ChunkCallback | None = None,
+    ) -> int:
         """A document whose `key` holds a long list, written chunk by chunk."""
         shell = self._encode({**envelope, key: [_SENTINEL]}, sort_keys)
         head, tail = shell.split(f'"{_SENTINEL}"'.encode())
@@ -73,7 +85,7 @@ class BundleWriter:
                 # Encoded inside the envelope, the items come out at their depth in the file:
                 # what lies between the envelope's opening and its tail is exactly the chunk.
                 raw = self._encode({**envelope, key: chunk}, sort_keys)
-                body = raw[len(opening): len(raw) - len(tail)]
+                body = raw[len(opening) : len(raw) - len(tail)]
                 put(body if count == len(chunk) else b"," + body)
                 if on_chunk is not None:
                     on_chunk(len(chunk))
@@ -89,6 +101,6 @@ class BundleWriter:
             if count:
                 put(tail + b"\n")
             else:
-                put(b"]" + tail[tail.index(b"]") + 1:] + b"\n")
+                put(b"]" + tail[tail.index(b"]") + 1 :] + b"\n")
         self.sizes[rel] = size
         return count

@@ -44,13 +44,17 @@ class Bundle:
 
     @cached_property
     def instances(self) -> dict[str, dict[str, Any]]:
-        return {i["InstanceId"]: i for r in self[F.AWS_INSTANCES]["Reservations"]
-                for i in r["Instances"]}
+        return {
+            i["InstanceId"]: i
+            for r in self[F.AWS_INSTANCES]["Reservations"]
+            for i in r["Instances"]
+        }
 
     @cached_property
     def enis(self) -> dict[str, dict[str, Any]]:
-        return {e["NetworkInterfaceId"]: e for e in self[F.AWS_NETWORK_INTERFACES][
-            "NetworkInterfaces"]}
+        return {
+            e["NetworkInterfaceId"]: e for e in self[F.AWS_NETWORK_INTERFACES]["NetworkInterfaces"]
+        }
 
     @cached_property
     def subnets(self) -> dict[str, dict[str, Any]]:
@@ -67,8 +71,10 @@ class Bundle:
     @cached_property
     def env(self) -> dict[str, str]:
         ds = next(d for d in self.items(F.K8S_DAEMONSETS) if d["metadata"]["name"] == "aws-node")
-        return {e["name"]: e.get("value", "") for e in
-                ds["spec"]["template"]["spec"]["containers"][0]["env"]}
+        return {
+            e["name"]: e.get("value", "")
+            for e in ds["spec"]["template"]["spec"]["containers"][0]["env"]
+        }
 
     def instance_of(self, node: dict[str, Any]) -> dict[str, Any]:
         return self.instances[node["spec"]["providerID"].rsplit("/", 1)[1]]
@@ -80,8 +86,11 @@ class Bundle:
         raise AssertionError(f"{subnet_id} has no explicit route table association")
 
     def group(self, name: str) -> list[dict[str, Any]]:
-        return [n for n in self.nodes.values()
-                if n["metadata"]["labels"]["eks.amazonaws.com/nodegroup"] == name]
+        return [
+            n
+            for n in self.nodes.values()
+            if n["metadata"]["labels"]["eks.amazonaws.com/nodegroup"] == name
+        ]
 
     def pods_on(self, node_name: str) -> list[dict[str, Any]]:
         return [p for p in self.pods if p["spec"].get("nodeName") == node_name]
@@ -117,10 +126,12 @@ def assert_consistent(b: Bundle) -> None:
         assert m, node["spec"]["providerID"]
         inst = b.instances[m[2]]
         labels = node["metadata"]["labels"]
-        assert inst["Placement"]["AvailabilityZone"] == m[1] == labels[
-            "topology.kubernetes.io/zone"]
-        internal = next(a["address"] for a in node["status"]["addresses"]
-                        if a["type"] == "InternalIP")
+        assert (
+            inst["Placement"]["AvailabilityZone"] == m[1] == labels["topology.kubernetes.io/zone"]
+        )
+        internal = next(
+            a["address"] for a in node["status"]["addresses"] if a["type"] == "InternalIP"
+        )
         assert internal == inst["PrivateIpAddress"]
         assert labels["node.kubernetes.io/instance-type"] == inst["InstanceType"]
         assert labels["kubernetes.io/hostname"] == name == inst["PrivateDnsName"]
@@ -140,7 +151,8 @@ def assert_consistent(b: Bundle) -> None:
         owner = eni.get("Attachment", {}).get("InstanceId")
         if owner:
             assert eni["NetworkInterfaceId"] in {
-                n["NetworkInterfaceId"] for n in b.instances[owner]["NetworkInterfaces"]}
+                n["NetworkInterfaceId"] for n in b.instances[owner]["NetworkInterfaces"]
+            }
 
     # Addresses sit inside their subnet, are unique in the VPC, and free counts add up.
     seen: set[str] = set()
@@ -160,21 +172,27 @@ def assert_consistent(b: Bundle) -> None:
     for sid, sub in b.subnets.items():
         size = ipaddress.ip_network(sub["CidrBlock"]).num_addresses
         assert sub["AvailableIpAddressCount"] == size - 5 - used[sid], sub["CidrBlock"]
-    vpc_cidrs = [ipaddress.ip_network(c["CidrBlock"]) for c in
-                 b[F.AWS_VPCS]["Vpcs"][0]["CidrBlockAssociationSet"]]
+    vpc_cidrs = [
+        ipaddress.ip_network(c["CidrBlock"])
+        for c in b[F.AWS_VPCS]["Vpcs"][0]["CidrBlockAssociationSet"]
+    ]
     for sub in b.subnets.values():
         assert any(ipaddress.ip_network(sub["CidrBlock"]).subnet_of(c) for c in vpc_cidrs)
 
     # Route tables: one main table, an explicit association for every subnet, the right gateway.
     tables = b[F.AWS_ROUTE_TABLES]["RouteTables"]
     assert sum(a["Main"] for t in tables for a in t["Associations"]) == 1
-    associated = Counter(a["SubnetId"] for t in tables for a in t["Associations"]
-                         if "SubnetId" in a)
+    associated = Counter(
+        a["SubnetId"] for t in tables for a in t["Associations"] if "SubnetId" in a
+    )
     assert associated == Counter(list(b.subnets))
     nats = {n["NatGatewayId"]: n for n in b[F.AWS_NAT_GATEWAYS]["NatGateways"]}
     for sid, sub in b.subnets.items():
-        default = next(r for r in b.route_table_of(sid)["Routes"]
-                       if r.get("DestinationCidrBlock") == "0.0.0.0/0")
+        default = next(
+            r
+            for r in b.route_table_of(sid)["Routes"]
+            if r.get("DestinationCidrBlock") == "0.0.0.0/0"
+        )
         if sub["MapPublicIpOnLaunch"]:
             assert default["GatewayId"].startswith("igw-")
         else:
@@ -201,14 +219,15 @@ def assert_consistent(b: Bundle) -> None:
             continue
         if ip is None:
             assert pod["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] == (
-                "ContainerCreating")
+                "ContainerCreating"
+            )
             continue
-        owners = [b.enis[n["NetworkInterfaceId"]] for n in
-                  b.instance_of(node)["NetworkInterfaces"]]
+        owners = [b.enis[n["NetworkInterfaceId"]] for n in b.instance_of(node)["NetworkInterfaces"]]
         eni = next((e for e in owners if ip in pod_addresses(e)), None)
         assert eni is not None, f"{ip} is no address of {node_name}'s ENIs"
         assert ipaddress.ip_address(ip) in ipaddress.ip_network(
-            b.subnets[eni["SubnetId"]]["CidrBlock"])
+            b.subnets[eni["SubnetId"]]["CidrBlock"]
+        )
         assert ip not in pod_ips
         pod_ips.add(ip)
     for name, count in per_node.items():
@@ -223,15 +242,15 @@ def assert_consistent(b: Bundle) -> None:
 
     # Lists come sorted like the API server lists them.
     for rel in (F.K8S_PODS, F.K8S_SERVICES, F.K8S_EVENTS, F.K8S_NODES, F.K8S_CNINODES):
-        keys = [(i["metadata"].get("namespace", ""), i["metadata"]["name"])
-                for i in b.items(rel)]
+        keys = [(i["metadata"].get("namespace", ""), i["metadata"]["name"]) for i in b.items(rel)]
         assert keys == sorted(keys), rel
 
     # The LBC chain: bindings point at target groups of load balancers that exist.
     tgs = {t["TargetGroupArn"]: t for t in b[F.AWS_TARGET_GROUPS]["TargetGroups"]}
     lbs = {lb["LoadBalancerArn"] for lb in b[F.AWS_LOAD_BALANCERS]["LoadBalancers"]}
-    services = {(s["metadata"]["namespace"], s["metadata"]["name"]): s
-                for s in b.items(F.K8S_SERVICES)}
+    services = {
+        (s["metadata"]["namespace"], s["metadata"]["name"]): s for s in b.items(F.K8S_SERVICES)
+    }
     for tgb in b.items(F.K8S_TARGET_GROUP_BINDINGS):
         tg = tgs[tgb["spec"]["targetGroupARN"]]
         assert tg["TargetType"] == tgb["spec"]["targetType"]
@@ -248,8 +267,13 @@ def assert_consistent(b: Bundle) -> None:
     image = ds["spec"]["template"]["spec"]["containers"][0]["image"]
     assert re.search(r"amazon-k8s-cni:v1\.20\.1(-|$)", image)
     assert b.env["VPC_CNI_VERSION"] == "v1.20.1"
-    assert {"AWS_VPC_K8S_CNI_EXTERNALSNAT", "ENABLE_PREFIX_DELEGATION", "ENABLE_POD_ENI",
-            "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "WARM_ENI_TARGET"} <= set(b.env)
+    assert {
+        "AWS_VPC_K8S_CNI_EXTERNALSNAT",
+        "ENABLE_PREFIX_DELEGATION",
+        "ENABLE_POD_ENI",
+        "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG",
+        "WARM_ENI_TARGET",
+    } <= set(b.env)
 
 
 @pytest.fixture(scope="module")
@@ -267,8 +291,11 @@ def everything(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
 
 
 def _hashes(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_same_seed_same_bytes(tmp_path: Path) -> None:
@@ -307,8 +334,9 @@ def test_compact_holds_the_same_data(tmp_path: Path) -> None:
         compact = (tmp_path / "compact" / rel).read_bytes()
         assert json.loads(indented) == json.loads(compact), rel
         assert b"\n " not in compact
-    assert summary.bytes_written < sum(p.stat().st_size for p in
-                                       (tmp_path / "indented").rglob("*.json"))
+    assert summary.bytes_written < sum(
+        p.stat().st_size for p in (tmp_path / "indented").rglob("*.json")
+    )
 
 
 def test_healthy_bundle_is_consistent(healthy: Bundle) -> None:
@@ -326,14 +354,17 @@ def test_healthy_bundle_is_consistent(healthy: Bundle) -> None:
     assert cluster["endpointPublicAccess"] and cluster["endpointPrivateAccess"]
     for s in healthy.items(F.K8S_SERVICES):
         if s["spec"]["type"] != "ClusterIP":  # every NodePort/LB service is behind an LB
-            refs = {t["spec"]["serviceRef"]["name"] for t in
-                    healthy.items(F.K8S_TARGET_GROUP_BINDINGS)}
+            refs = {
+                t["spec"]["serviceRef"]["name"] for t in healthy.items(F.K8S_TARGET_GROUP_BINDINGS)
+            }
             assert s["metadata"]["name"] in refs
-    ip_ingress = [i for i in healthy.items(F.K8S_INGRESSES) if i["metadata"]["annotations"][
-        "alb.ingress.kubernetes.io/target-type"] == "ip"]
+    ip_ingress = [
+        i
+        for i in healthy.items(F.K8S_INGRESSES)
+        if i["metadata"]["annotations"]["alb.ingress.kubernetes.io/target-type"] == "ip"
+    ]
     assert ip_ingress
-    assert {"Scheduled", "Pulled", "Started"} <= {e["reason"] for e in
-                                                   healthy.items(F.K8S_EVENTS)}
+    assert {"Scheduled", "Pulled", "Started"} <= {e["reason"] for e in healthy.items(F.K8S_EVENTS)}
 
 
 def test_bundle_with_every_problem_is_consistent(everything: Bundle) -> None:
@@ -344,21 +375,32 @@ def test_bundle_with_every_problem_is_consistent(everything: Bundle) -> None:
 
 def test_pods_are_3_to_6_kb_as_kubectl_prints_them(healthy: Bundle) -> None:
     sizes = [len(json.dumps(p, indent=4)) for p in healthy.pods]
-    apps = [len(json.dumps(p, indent=4)) for p in healthy.pods
-            if p["metadata"]["namespace"] != "kube-system"]
+    apps = [
+        len(json.dumps(p, indent=4))
+        for p in healthy.pods
+        if p["metadata"]["namespace"] != "kube-system"
+    ]
     assert len(apps) > 400
     assert all(3000 <= s <= 6000 for s in apps), (min(apps), max(apps))
     assert 3000 <= sum(sizes) / len(sizes) <= 6000
-    assert len(healthy.pods) == sum(min(30, formula(healthy.types[n["metadata"]["labels"][
-        "node.kubernetes.io/instance-type"]])) for n in healthy.nodes.values())
+    assert len(healthy.pods) == sum(
+        min(30, formula(healthy.types[n["metadata"]["labels"]["node.kubernetes.io/instance-type"]]))
+        for n in healthy.nodes.values()
+    )
 
 
 # ---- what each problem seeds ---------------------------------------------------------------
 
 
 def _subnet_exhausted(b: Bundle) -> None:
-    sub = next((s for s in b.subnets.values()
-                if {"Key": "Name", "Value": "bad-subnet-exhausted"} in s["Tags"]), None)
+    sub = next(
+        (
+            s
+            for s in b.subnets.values()
+            if {"Key": "Name", "Value": "bad-subnet-exhausted"} in s["Tags"]
+        ),
+        None,
+    )
     assert sub is not None
     assert 0 <= sub["AvailableIpAddressCount"] <= 3
     assert not sub["MapPublicIpOnLaunch"]
@@ -371,14 +413,22 @@ def _subnet_exhausted(b: Bundle) -> None:
             assert config["spec"]["subnet"] == sub["SubnetId"]
         else:
             assert b.instance_of(node)["SubnetId"] == sub["SubnetId"]
-    stuck = [p for n in nodes for p in b.pods_on(n["metadata"]["name"])
-             if p["status"]["phase"] == "Pending"]
+    stuck = [
+        p
+        for n in nodes
+        for p in b.pods_on(n["metadata"]["name"])
+        if p["status"]["phase"] == "Pending"
+    ]
     assert stuck
     for p in stuck:
         assert p["status"]["containerStatuses"][0]["state"] == {
-            "waiting": {"reason": "ContainerCreating"}}
-    failures = {e["involvedObject"]["name"]: e for e in b.items(F.K8S_EVENTS)
-                if e["reason"] == "FailedCreatePodSandBox"}
+            "waiting": {"reason": "ContainerCreating"}
+        }
+    failures = {
+        e["involvedObject"]["name"]: e
+        for e in b.items(F.K8S_EVENTS)
+        if e["reason"] == "FailedCreatePodSandBox"
+    }
     for p in stuck:
         ev = failures[p["metadata"]["name"]]
         assert ev["type"] == "Warning" and ev["message"].endswith(SANDBOX_TAIL)
@@ -395,18 +445,30 @@ def _max_pods_over_eni(b: Bundle) -> None:
 
 
 def _unschedulable(b: Bundle, reason: str) -> list[dict[str, Any]]:
-    pending = [p for p in b.pods if "nodeName" not in p["spec"]
-               and reason in p["status"]["conditions"][0].get("message", "")]
+    pending = [
+        p
+        for p in b.pods
+        if "nodeName" not in p["spec"] and reason in p["status"]["conditions"][0].get("message", "")
+    ]
     assert pending
     n = len(b.nodes)
-    events = {e["involvedObject"]["name"]: e for e in b.items(F.K8S_EVENTS)
-              if e["reason"] == "FailedScheduling"}
+    events = {
+        e["involvedObject"]["name"]: e
+        for e in b.items(F.K8S_EVENTS)
+        if e["reason"] == "FailedScheduling"
+    }
     for p in pending:
         cond = p["status"]["conditions"][0]
         assert (cond["type"], cond["status"], cond["reason"]) == (
-            "PodScheduled", "False", "Unschedulable")
-        assert re.fullmatch(rf"0/{n} nodes are available: .*\d+ {re.escape(reason)}.*\. "
-                            rf"preemption: 0/{n} nodes are available: .*\.", cond["message"])
+            "PodScheduled",
+            "False",
+            "Unschedulable",
+        )
+        assert re.fullmatch(
+            rf"0/{n} nodes are available: .*\d+ {re.escape(reason)}.*\. "
+            rf"preemption: 0/{n} nodes are available: .*\.",
+            cond["message"],
+        )
         ev = events[p["metadata"]["name"]]
         assert ev["type"] == "Warning" and ev["message"] == cond["message"]
     return pending
@@ -424,14 +486,21 @@ def _external_snat_igw(b: Bundle) -> None:
     assert nodes
     for n in nodes:
         table = b.route_table_of(b.instance_of(n)["SubnetId"])
-        assert any(r.get("DestinationCidrBlock") == "0.0.0.0/0"
-                   and r.get("GatewayId", "").startswith("igw-") for r in table["Routes"])
+        assert any(
+            r.get("DestinationCidrBlock") == "0.0.0.0/0"
+            and r.get("GatewayId", "").startswith("igw-")
+            for r in table["Routes"]
+        )
 
 
 def _nat_blackhole(b: Bundle) -> None:
     nats = {n["NatGatewayId"]: n for n in b[F.AWS_NAT_GATEWAYS]["NatGateways"]}
-    holes = [(t, r) for t in b[F.AWS_ROUTE_TABLES]["RouteTables"] for r in t["Routes"]
-             if r.get("DestinationCidrBlock") == "0.0.0.0/0" and r["State"] == "blackhole"]
+    holes = [
+        (t, r)
+        for t in b[F.AWS_ROUTE_TABLES]["RouteTables"]
+        for r in t["Routes"]
+        if r.get("DestinationCidrBlock") == "0.0.0.0/0" and r["State"] == "blackhole"
+    ]
     assert len(holes) == 1
     table, route = holes[0]
     nat = nats[route["NatGatewayId"]]
@@ -448,20 +517,26 @@ def _private_dns_off(b: Bundle) -> None:
 
 
 def _nodeport_direct(b: Bundle) -> None:
-    svc = next((s for s in b.items(F.K8S_SERVICES)
-                if s["metadata"]["name"] == "bad-nodeport-direct"), None)
+    svc = next(
+        (s for s in b.items(F.K8S_SERVICES) if s["metadata"]["name"] == "bad-nodeport-direct"), None
+    )
     assert svc is not None
     assert svc["spec"]["type"] == "NodePort" and svc["spec"]["ports"][0]["nodePort"] == 30080
     ns = svc["metadata"]["namespace"]
     assert (ns, "bad-nodeport-direct") not in {
         (t["metadata"]["namespace"], t["spec"]["serviceRef"]["name"])
-        for t in b.items(F.K8S_TARGET_GROUP_BINDINGS)}
+        for t in b.items(F.K8S_TARGET_GROUP_BINDINGS)
+    }
     assert "bad-nodeport-direct" not in json.dumps(b.items(F.K8S_INGRESSES))
     node_sgs = {g["GroupId"] for i in b.instances.values() for g in i["SecurityGroups"]}
-    open_world = [r for g in b[F.AWS_SECURITY_GROUPS]["SecurityGroups"]
-                  if g["GroupId"] in node_sgs for r in g["IpPermissions"]
-                  if (r.get("FromPort"), r.get("ToPort")) == (30000, 32767)
-                  and any(x["CidrIp"] == "0.0.0.0/0" for x in r["IpRanges"])]
+    open_world = [
+        r
+        for g in b[F.AWS_SECURITY_GROUPS]["SecurityGroups"]
+        if g["GroupId"] in node_sgs
+        for r in g["IpPermissions"]
+        if (r.get("FromPort"), r.get("ToPort")) == (30000, 32767)
+        and any(x["CidrIp"] == "0.0.0.0/0" for x in r["IpRanges"])
+    ]
     assert open_world
 
 
@@ -475,16 +550,20 @@ def _trunk_label_missing(b: Bundle) -> None:
     for n in bad:
         features = cninodes[n["metadata"]["name"]]["spec"].get("features", [])
         assert "SecurityGroupsForPods" not in {f["name"] for f in features}
-    with_feature = [c for c in cninodes.values() if {"name": "SecurityGroupsForPods"} in
-                    c["spec"].get("features", [])]
+    with_feature = [
+        c
+        for c in cninodes.values()
+        if {"name": "SecurityGroupsForPods"} in c["spec"].get("features", [])
+    ]
     assert with_feature  # the healthy trunk-capable nodes have it
     selector = sgps[0]["spec"]["podSelector"]["matchLabels"]
     matching = [p for p in b.pods if selector.items() <= p["metadata"]["labels"].items()]
     assert matching
     for p in matching:
         assert p["status"]["phase"] == "Pending"
-        assert p["spec"]["containers"][0]["resources"]["requests"][
-            "vpc.amazonaws.com/pod-eni"] == "1"
+        assert (
+            p["spec"]["containers"][0]["resources"]["requests"]["vpc.amazonaws.com/pod-eni"] == "1"
+        )
     assert _unschedulable(b, "Insufficient vpc.amazonaws.com/pod-eni")
 
 
@@ -495,11 +574,15 @@ def _eniconfig_missing(b: Bundle) -> None:
     configs = {c["metadata"]["name"] for c in b.items(F.K8S_ENICONFIGS)} & zones
     assert len(configs) == 2 and len(zones) == 3
     (missing,) = zones - configs
-    stranded = [n for n in b.nodes.values()
-                if n["metadata"]["labels"]["topology.kubernetes.io/zone"] == missing]
+    stranded = [
+        n
+        for n in b.nodes.values()
+        if n["metadata"]["labels"]["topology.kubernetes.io/zone"] == missing
+    ]
     assert stranded
     assert {n["metadata"]["labels"]["eks.amazonaws.com/nodegroup"] for n in stranded} == {
-        "bad-eniconfig-missing"}
+        "bad-eniconfig-missing"
+    }
     for c in b.items(F.K8S_ENICONFIGS):
         if c["metadata"]["name"] in zones:
             assert b.subnets[c["spec"]["subnet"]]["AvailabilityZone"] == c["metadata"]["name"]
@@ -507,12 +590,21 @@ def _eniconfig_missing(b: Bundle) -> None:
 
 def _pd_non_nitro(b: Bundle) -> None:
     assert b.env["ENABLE_PREFIX_DELEGATION"] == "true"
-    xen = [n for n in b.nodes.values() if b.types[n["metadata"]["labels"][
-        "node.kubernetes.io/instance-type"]]["Hypervisor"] == "xen"]
-    assert xen and {n["metadata"]["labels"]["node.kubernetes.io/instance-type"]
-                    for n in xen} == {"m4.large"}
-    nitro_enis = [b.enis[i["NetworkInterfaceId"]] for n in b.nodes.values() if n not in xen
-                  for i in b.instance_of(n)["NetworkInterfaces"]]
+    xen = [
+        n
+        for n in b.nodes.values()
+        if b.types[n["metadata"]["labels"]["node.kubernetes.io/instance-type"]]["Hypervisor"]
+        == "xen"
+    ]
+    assert xen and {n["metadata"]["labels"]["node.kubernetes.io/instance-type"] for n in xen} == {
+        "m4.large"
+    }
+    nitro_enis = [
+        b.enis[i["NetworkInterfaceId"]]
+        for n in b.nodes.values()
+        if n not in xen
+        for i in b.instance_of(n)["NetworkInterfaces"]
+    ]
     assert any(e.get("Ipv4Prefixes") for e in nitro_enis)
 
 
@@ -547,8 +639,11 @@ def test_problem_seeds_what_it_says(problem: str, tmp_path: Path, healthy: Bundl
 
 
 def test_unknown_problem_is_a_clear_usage_error(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match=r"unknown problem 'nat-blackhol'; choose from: "
-                                         r"subnet-exhausted, .*pd-non-nitro \(or 'all'\)"):
+    with pytest.raises(
+        UsageError,
+        match=r"unknown problem 'nat-blackhol'; choose from: "
+        r"subnet-exhausted, .*pd-non-nitro \(or 'all'\)",
+    ):
         generate(tmp_path / "x", 5, problems=["nat-blackhol"])
     assert not (tmp_path / "x").exists()
     assert parse_problems("all") == tuple(PROBLEMS)
@@ -572,16 +667,37 @@ def test_help_lists_the_problems() -> None:
     text = sub.choices["synth"].format_help()
     for name in PROBLEMS:
         assert name in text
-    for option in ("--nodes", "--pods-per-node", "--problems", "--seed", "--compact", "-o",
-                   "--force", "-q"):
+    for option in (
+        "--nodes",
+        "--pods-per-node",
+        "--problems",
+        "--seed",
+        "--compact",
+        "-o",
+        "--force",
+        "-q",
+    ):
         assert option in text
 
 
-def test_command_writes_and_refuses_a_non_empty_dir(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_writes_and_refuses_a_non_empty_dir(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
-    args = _parser().parse_args(["synth", "--nodes", "4", "--pods-per-node", "6",
-                                 "--problems", "nodeport-direct", "-q", "-o", str(out)])
+    args = _parser().parse_args(
+        [
+            "synth",
+            "--nodes",
+            "4",
+            "--pods-per-node",
+            "6",
+            "--problems",
+            "nodeport-direct",
+            "-q",
+            "-o",
+            str(out),
+        ]
+    )
     assert args.run(args) == 0
     err = capsys.readouterr().err
     assert err.startswith(f"synth: wrote {out}: 4 nodes") and "nodeport-direct" in err
@@ -590,8 +706,9 @@ def test_command_writes_and_refuses_a_non_empty_dir(tmp_path: Path,
         args.run(args)
     forced = _parser().parse_args(["synth", "--nodes", "4", "-q", "--force", "-o", str(out)])
     assert forced.run(forced) == 0
-    bad = _parser().parse_args(["synth", "--nodes", "4", "--problems", "bogus", "-o",
-                                str(tmp_path / "new")])
+    bad = _parser().parse_args(
+        ["synth", "--nodes", "4", "--problems", "bogus", "-o", str(tmp_path / "new")]
+    )
     with pytest.raises(UsageError, match="unknown problem 'bogus'"):
         bad.run(bad)
 
