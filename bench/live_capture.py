@@ -112,6 +112,22 @@ def run_capture(output: Path, env: dict[str, str], cluster: str) -> dict[str, fl
     return {"wall": wall, "peak_mib": peak}
 
 
+def request_budget(bundle: Path) -> int:
+    """Σ over the served kinds of ⌈items/500⌉ (at least one page each), plus discovery."""
+    import math
+
+    import msgspec
+
+    from netdoctor.snapshot.bundle import decode_bytes
+    from netdoctor.snapshot.k8s_types import KubeList
+
+    pages = 0
+    for path in sorted((bundle / "k8s").glob("*.json")):
+        count = len(decode_bytes(path.name, path.read_bytes(), KubeList[msgspec.Raw]).items)
+        pages += max(1, math.ceil(count / 500))
+    return pages + 1
+
+
 def size_of(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
@@ -123,6 +139,11 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=2000)
     parser.add_argument("--pods-per-node", type=int, default=30)
     parser.add_argument("--keep", type=Path, help="keep the work files here")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="one capture to a directory; print its counts as JSON (bench/run.py)",
+    )
     args = parser.parse_args()
 
     from netdoctor.synth import generate
@@ -146,7 +167,7 @@ def main() -> None:
     server = BundleApiServer.from_directory(src).start()
     env["KUBECONFIG"] = str(write_kubeconfig(work / "kubeconfig", server.url))
     rows = []
-    for name in ("k8s-only-dir", "bundle-dir", "bundle.tar.gz"):
+    for name in ("bundle-dir",) if args.json else ("k8s-only-dir", "bundle-dir", "bundle.tar.gz"):
         server.clear_requests()
         out = work / name
         run_env = dict(env)
@@ -167,6 +188,20 @@ def main() -> None:
         )
     server.stop()
     moto.stop()  # type: ignore[attr-defined]
+    if args.json:
+        _, wall, peak, count, meta, _, _ = rows[0]
+        print(
+            json.dumps(
+                {
+                    "k8s_requests": count,
+                    "k8s_budget": request_budget(src),
+                    "aws_calls": meta["capture"]["aws_calls"],
+                    "wall_s": wall,
+                    "peak_rss_mb": peak,
+                }
+            )
+        )
+        return
 
     print(
         f"\n{summary.nodes} nodes, {summary.pods} pods, {summary.events} events, "

@@ -19,7 +19,12 @@ from netdoctor.models import SnapshotInfo
 from netdoctor.snapshot import aws_types as a
 from netdoctor.snapshot import files as f
 from netdoctor.snapshot import k8s_types as k
-from netdoctor.snapshot.bundle import Bundle, convert_generic, decode_bytes
+from netdoctor.snapshot.bundle import (
+    Bundle,
+    convert_generic,
+    decode_bytes,
+    decode_list_in_slices,
+)
 from netdoctor.snapshot.quantity import parse_count
 
 if TYPE_CHECKING:
@@ -64,6 +69,13 @@ SHAPES: dict[str, type] = {
 }
 
 
+# Kubernetes Lists: the item shape, for decoding big files in slices.
+ITEM_SHAPES: dict[str, type] = {
+    rel: shape.__args__[0] for rel, shape in SHAPES.items() if rel.startswith("k8s/")
+}
+RESPONSIVE_MIN_BYTES = 4 * 1024 * 1024
+
+
 class Snapshot:
     """A read-only, typed view of one bundle. Checks receive one and never do I/O themselves."""
 
@@ -73,6 +85,8 @@ class Snapshot:
         """`typed` (default): decode straight into the typed shapes, skipping unread fields.
         `generic`: parse the whole JSON first, then convert — the straightforward path, kept
         to prove the fast one gives the same results (tests, bench)."""
+        self.responsive = False
+        """Decode big Lists item by item so a UI thread keeps the GIL's attention (TUI)."""
         self._docs: dict[str, Any] = {}
         self._raw: dict[str, Any] = {}
         self.info = self._read_meta()
@@ -100,6 +114,8 @@ class Snapshot:
                 doc = None
             elif self.decode == "generic":
                 doc = convert_generic(rel, self.bundle.read_json(rel), SHAPES[rel])
+            elif self.responsive and rel in ITEM_SHAPES and len(data) > RESPONSIVE_MIN_BYTES:
+                doc = decode_list_in_slices(rel, data, ITEM_SHAPES[rel])
             else:
                 doc = decode_bytes(rel, data, SHAPES[rel])
             if rel == f.K8S_NODES and doc is not None:

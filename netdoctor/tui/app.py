@@ -97,6 +97,7 @@ class NetdoctorApp(App[None]):
         worker = get_current_worker()
         checks = self.plan.load_checks(lambda text: self.post_message(LoadWarned(run, text)))
         snap = self.plan.open()
+        snap.responsive = True  # decode big files in slices: the screen keeps answering keys
         infos = [CheckInfo.of(c) for c in checks]
         self.post_message(SnapshotLoaded(run, snap, snap.info, cni_version(snap), infos))
         results = []
