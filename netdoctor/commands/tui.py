@@ -66,6 +66,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         if not Path(args.bundle).exists():
             raise BundleError(f"{args.bundle}: no such file or directory")
-        app = make_app(args.bundle, **options)
+        from netdoctor.incident.reader import is_incident
+
+        if is_incident(args.bundle):  # a recorded incident opens in replay mode
+            from netdoctor.tui.replay.app import make_replay_app
+
+            app = make_replay_app(args.bundle, **options)
+        else:
+            app = make_app(args.bundle, **options)
     app.run()
     return app.return_code or 0

@@ -121,24 +121,22 @@ class _RawList(msgspec.Struct):
     items: list[msgspec.Raw]
 
 
-# kubectl's 4-space layout puts List items at exactly 8 spaces; JSON strings cannot hold a raw
-# newline, so these can only be structure. The separator's long tail makes `find` fast.
-_ITEMS_KEY = b'\n    "items": ['
+# kubectl and the aws CLI print with 4-space indents, so a document's one list sits at 4 spaces
+# and its items at exactly 8; JSON strings cannot hold a raw newline, so these byte runs can only
+# be structure. The separator's long tail makes `find` fast.
 _FIRST_ITEM = b"\n        {\n"
 _SEPARATOR = b"\n        },\n        {\n            "
-_LAST_ITEM_END = b"\n        }\n    ]"
 _ITEM_CLOSE = len(b"\n        }")
 
 
-def _kubectl_item_slices(data: bytes) -> list[tuple[int, int]] | None:
-    """Where each item sits in kubectl-indented List JSON, or None for any other layout.
-
-    Each `find` is short, so other threads run between them; nothing is decoded here.
-    """
-    head = data.find(_ITEMS_KEY)
+def _item_slices(data: bytes, key: str) -> list[tuple[int, int]] | None:
+    """Where each item of the top-level list `key` sits in 4-space-indented JSON, or None for
+    any other layout. Each `find` is short, so other threads run between them."""
+    head_marker = f'\n    "{key}": ['.encode()
+    head = data.find(head_marker)
     if head < 0:
         return None
-    pos = head + len(_ITEMS_KEY)
+    pos = head + len(head_marker)
     if data.startswith(b"]", pos):
         return []
     if not data.startswith(_FIRST_ITEM, pos):
@@ -148,34 +146,31 @@ def _kubectl_item_slices(data: bytes) -> list[tuple[int, int]] | None:
     while (sep := data.find(_SEPARATOR, start)) >= 0:
         slices.append((start, sep + _ITEM_CLOSE))
         start = sep + _ITEM_CLOSE + 1
-    last = data.find(_LAST_ITEM_END, start)
+    last = data.find(b"\n        }\n    ]", start)
     if last < 0:
         return None
     slices.append((start, last + _ITEM_CLOSE))
     return slices
 
 
-def decode_list_in_slices(rel: str, data: bytes, item_type: type[T]) -> Any:
-    """Decode a Kubernetes List one item at a time: the same result as `decode_bytes`, but
-    other threads (a TUI's event loop) run between items instead of waiting seconds for one
-    call over a 500 MB file. Layouts other than kubectl's fall back to one decode."""
-    from netdoctor.snapshot.k8s_types import KubeList
-
-    slices = _kubectl_item_slices(data)
+def decode_list_in_slices(rel: str, data: bytes, shape: type[T], key: str, item: type) -> T:
+    """Decode a document whose one field is the list `key`, item by item: the same result as
+    `decode_bytes(rel, data, shape)`, but other threads (a TUI's event loop) run between items
+    instead of waiting seconds for one call over a 500 MB file. Other layouts: one call."""
+    slices = _item_slices(data, key)
     if slices is None:
-        return decode_bytes(rel, data, KubeList[item_type])  # type: ignore[valid-type]
-    first, last = (slices[0][0], slices[-1][1]) if slices else (0, 0)
-    if slices:  # the envelope with the items cut out must be a valid, empty List
-        decode_bytes(rel, data[: first - 1] + data[last:], KubeList[item_type])  # type: ignore[valid-type]
-    decoder = msgspec.json.Decoder(item_type)
+        return decode_bytes(rel, data, shape)
+    if slices:  # the document with its items cut out must be valid
+        decode_bytes(rel, data[: slices[0][0] - 1] + data[slices[-1][1] :], shape)
+    decoder = msgspec.json.Decoder(item)
     view = memoryview(data)
     items = []
     for start, end in slices:
         try:
             items.append(decoder.decode(view[start:end]))
         except msgspec.MsgspecError:
-            return decode_bytes(rel, data, KubeList[item_type])  # the one-call path's error
-    return KubeList(items=items)
+            return decode_bytes(rel, data, shape)  # so the error reads as the one-call path's
+    return shape(**{key: items})
 
 
 def convert_generic(rel: str, value: Any, typ: type[T]) -> T:

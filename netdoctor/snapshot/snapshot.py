@@ -7,6 +7,7 @@ something asks for it (or up front with `load`). Derived facts shared between ch
 
 from __future__ import annotations
 
+import gc
 import os
 from datetime import datetime
 from functools import cached_property
@@ -69,9 +70,17 @@ SHAPES: dict[str, type] = {
 }
 
 
-# Kubernetes Lists: the item shape, for decoding big files in slices.
-ITEM_SHAPES: dict[str, type] = {
-    rel: shape.__args__[0] for rel, shape in SHAPES.items() if rel.startswith("k8s/")
+def _single_list(shape: type) -> tuple[str, type] | None:
+    """(field, item type) when the shape is one list field (a List, describe-subnets…)."""
+    fields = msgspec.structs.fields(shape)
+    if len(fields) == 1 and getattr(fields[0].type, "__origin__", None) is list:
+        return fields[0].name, fields[0].type.__args__[0]
+    return None
+
+
+# Documents that are one list: what can be decoded item by item (Snapshot.responsive).
+LIST_FIELDS: dict[str, tuple[str, type]] = {
+    rel: found for rel, shape in SHAPES.items() if (found := _single_list(shape))
 }
 RESPONSIVE_MIN_BYTES = 4 * 1024 * 1024
 
@@ -102,9 +111,19 @@ class Snapshot:
 
     def load(self, rels: list[str] | tuple[str, ...]) -> None:
         """Decode and validate these files now, so bad input fails before any check runs."""
-        for rel in rels:
-            if rel in SHAPES:
-                self.doc(rel)
+        # The cyclic GC would walk every decoded label dict and list again and again while
+        # they are built, and after: nothing decoded forms a cycle, so pause it, then move
+        # the documents out of its sight (refcounting still frees them with the snapshot).
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            for rel in rels:
+                if rel in SHAPES:
+                    self.doc(rel)
+        finally:
+            if paused:
+                gc.enable()
+        gc.freeze()
 
     def doc(self, rel: str) -> Any:
         """The typed document of a bundle file, or None when the bundle lacks it."""
@@ -114,8 +133,8 @@ class Snapshot:
                 doc = None
             elif self.decode == "generic":
                 doc = convert_generic(rel, self.bundle.read_json(rel), SHAPES[rel])
-            elif self.responsive and rel in ITEM_SHAPES and len(data) > RESPONSIVE_MIN_BYTES:
-                doc = decode_list_in_slices(rel, data, ITEM_SHAPES[rel])
+            elif self.responsive and rel in LIST_FIELDS and len(data) > RESPONSIVE_MIN_BYTES:
+                doc = decode_list_in_slices(rel, data, SHAPES[rel], *LIST_FIELDS[rel])
             else:
                 doc = decode_bytes(rel, data, SHAPES[rel])
             if rel == f.K8S_NODES and doc is not None:

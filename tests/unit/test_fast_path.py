@@ -51,7 +51,7 @@ def test_item_by_item_decoding_reports_bad_input_like_the_one_call_path(tmp_path
     import orjson
 
     from netdoctor.errors import BundleError
-    from netdoctor.snapshot.bundle import _kubectl_item_slices, open_bundle
+    from netdoctor.snapshot.bundle import _item_slices, open_bundle
     from netdoctor.snapshot.snapshot import Snapshot
 
     bundle = tmp_path / "b"
@@ -59,7 +59,7 @@ def test_item_by_item_decoding_reports_bad_input_like_the_one_call_path(tmp_path
     pods = orjson.loads((bundle / "k8s/pods.json").read_bytes())
     pods["items"][4]["status"]["phase"] = 7
     (bundle / "k8s/pods.json").write_text(__import__("json").dumps(pods, indent=4))
-    assert _kubectl_item_slices((bundle / "k8s/pods.json").read_bytes()) is not None
+    assert _item_slices((bundle / "k8s/pods.json").read_bytes(), "items") is not None
     messages = []
     for responsive in (False, True):
         snap = Snapshot(open_bundle(bundle))
