@@ -42,11 +42,21 @@ def run_check(check: Check, snap: Snapshot) -> CheckResult:
     return CheckResult(check=check.id, status=status, findings=findings)
 
 
-def iter_results(checks: Sequence[Check], snap: Snapshot) -> Iterator[CheckResult]:
-    """Results one check at a time, for callers that show progress (the TUI)."""
+def iter_results(
+    checks: Sequence[Check], snap: Snapshot, *, progressive: bool = False
+) -> Iterator[CheckResult]:
+    """Results one check at a time, for callers that show progress (the TUI).
+
+    By default every file any check reads is decoded first, so bad input fails before a check
+    runs. `progressive` decodes each check's files just before it runs instead, so the first
+    results come sooner (a bad file then fails at the first check that reads it).
+    """
     needed = {rel for check in checks for rel in (*check.needs, *check.wants)}
-    snap.load(sorted(needed))  # bad input fails here, before any check runs
+    if not progressive:
+        snap.load(sorted(needed))  # bad input fails here, before any check runs
     for check in checks:
+        if progressive:
+            snap.load([*check.needs, *check.wants])
         # The views checks build are big and acyclic: a cyclic-GC pass over them is pure cost,
         # and a long one holds the GIL (a TUI would stall). Collect between checks instead.
         paused = gc.isenabled()
@@ -57,6 +67,24 @@ def iter_results(checks: Sequence[Check], snap: Snapshot) -> Iterator[CheckResul
             if paused:
                 gc.enable()
         yield result
+
+
+def cheapest_first(checks: Sequence[Check], snap: Snapshot) -> list[Check]:
+    """The checks ordered by the bytes of bundle files they read that are not read yet by an
+    earlier one: with `iter_results(progressive=True)`, first findings show soonest."""
+    remaining = list(checks)
+    seen: set[str] = set()
+    ordered: list[Check] = []
+    while remaining:
+        cost = {
+            check.id: sum(snap.bundle.size(rel) for rel in {*check.needs, *check.wants} - seen)
+            for check in remaining
+        }
+        best = min(remaining, key=lambda check: cost[check.id])
+        ordered.append(best)
+        seen.update((*best.needs, *best.wants))
+        remaining.remove(best)
+    return ordered
 
 
 def run_checks(

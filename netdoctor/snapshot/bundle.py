@@ -70,6 +70,11 @@ class Bundle:
         """True when the bundle holds that file."""
         return self._path(rel) is not None
 
+    def size(self, rel: str) -> int:
+        """The file's size in bytes, 0 when absent."""
+        path = self._path(rel)
+        return path.stat().st_size if path is not None else 0
+
     def present(self) -> list[str]:
         """The known bundle files present, in BUNDLE-FORMAT.md order."""
         return [rel for rel in (f.META, *f.ALL_FILES) if self.has(rel)]

@@ -60,8 +60,15 @@ class NodeView:
     enis: list[EniView] = field(default_factory=list)
     subnet: a.Subnet | None = None
     route_table: a.RouteTable | None = None
-    pods: list[k.Pod] = field(default_factory=list)
-    """Pods bound to the node that still hold resources (not Succeeded/Failed)."""
+    views: Views | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def pods(self) -> list[k.Pod]:
+        """Pods bound to the node that still hold resources (not Succeeded/Failed). Looked up
+        on use: a check that never asks does not pay for decoding pods.json."""
+        if self.views is None:
+            return []
+        return self.views.pods_by_node.get(self.name, [])
 
     @property
     def labels(self) -> dict[str, str]:
@@ -350,7 +357,7 @@ class Views:
             enis=enis,
             subnet=self.subnets_by_id.get(subnet_id) if subnet_id else None,
             route_table=self.route_table_for(subnet_id),
-            pods=self.pods_by_node.get(node.metadata.name, []),
+            views=self,
         )
 
     def node_security_group_ids(self, view: NodeView) -> list[str]:
