@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from netdoctor.models import RESOURCE_KINDS
+
 # The kinds of netdoctor.models.RESOURCE_KINDS, which findings use, by every other spelling a
 # user may type (kubectl short names, AWS console words).
 _ALIASES: dict[str, str] = {
@@ -52,26 +54,7 @@ NAMESPACED = frozenset(
     {"pod", "service", "ingress", "targetgroupbinding", "daemonset", "securitygrouppolicy"}
 )
 
-KINDS = frozenset(
-    {
-        *NAMESPACED,
-        "node",
-        "eniconfig",
-        "cninode",
-        "cluster",
-        "vpc",
-        "subnet",
-        "route-table",
-        "nat-gateway",
-        "internet-gateway",
-        "instance",
-        "eni",
-        "security-group",
-        "vpc-endpoint",
-        "load-balancer",
-        "target-group",
-    }
-)
+KINDS = frozenset(RESOURCE_KINDS)
 """What the inspector can walk: netdoctor.models.RESOURCE_KINDS."""
 
 
