@@ -103,6 +103,29 @@ def test_wheel_installed_in_a_fresh_venv_finds_builtin_checks(tmp_path: Path) ->
     )
     assert playbook.returncode == 0, playbook.stderr
     assert "## Fix" in playbook.stdout
+    demo = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "from netdoctor.incident.builtin import demo_incident; print(demo_incident())",
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout.strip()
+    assert demo.endswith("_builtin/demo-incident.tar.gz") and str(REPO) not in demo
+    timeline = subprocess.run(
+        [str(venv / "bin" / "netdoctor"), "check", demo, "--format", "json"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert timeline.returncode == 1, timeline.stderr  # the demo incident has findings
+    assert len(orjson.loads(timeline.stdout)["frames"]) == 12
     plugin = subprocess.run(
         [str(venv / "bin" / "kubectl-netdoctor"), "--version"],
         cwd=elsewhere,
