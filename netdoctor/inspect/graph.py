@@ -22,7 +22,7 @@ Key = tuple[str, str]  # (namespace, name)
 T = TypeVar("T")
 
 
-def _key(meta: k.ObjectMeta) -> Key:
+def _key(meta: k.ObjectMeta | k.PodMeta) -> Key:
     return (meta.namespace or "default", meta.name)
 
 

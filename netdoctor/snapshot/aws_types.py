@@ -195,7 +195,9 @@ class GroupIdentifier(Struct):
     GroupName: str | None = None
 
 
-class PrivateIpAddress(Struct):
+class PrivateIp(Struct):
+    """One entry of `PrivateIpAddresses` (named apart from the `PrivateIpAddress` field)."""
+
     PrivateIpAddress: str | None = None
     Primary: bool | None = None
 
@@ -216,7 +218,7 @@ class InstanceNetworkInterface(Struct):
     SubnetId: str | None = None
     InterfaceType: str | None = None
     Attachment: Attachment | None = None
-    PrivateIpAddresses: list[PrivateIpAddress] | None = None
+    PrivateIpAddresses: list[PrivateIp] | None = None
     Ipv4Prefixes: list[Ipv4Prefix] | None = None
     Groups: list[GroupIdentifier] | None = None
 
@@ -296,7 +298,7 @@ class NetworkInterface(Struct):
     Description: str | None = None
     PrivateIpAddress: str | None = None
     Attachment: Attachment | None = None
-    PrivateIpAddresses: list[PrivateIpAddress] | None = None
+    PrivateIpAddresses: list[PrivateIp] | None = None
     Ipv4Prefixes: list[Ipv4Prefix] | None = None
     Groups: list[GroupIdentifier] | None = None
     TagSet: list[Tag] | None = None

@@ -167,7 +167,7 @@ def decode_list_in_slices(rel: str, data: bytes, shape: type[T], key: str, item:
         return decode_bytes(rel, data, shape)
     if slices:  # the document with its items cut out must be valid
         decode_bytes(rel, data[: slices[0][0] - 1] + data[slices[-1][1] :], shape)
-    decoder = msgspec.json.Decoder(item)
+    decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(item)
     view = memoryview(data)
     items = []
     for start, end in slices:
@@ -238,7 +238,7 @@ def to_utf8(rel: str, data: bytes) -> bytes:
         return data
     try:
         return data.decode(encoding).encode("utf-8")
-    except UnicodeError as exc:
+    except (UnicodeDecodeError, UnicodeEncodeError) as exc:
         raise BundleError(f"{rel}: not valid {encoding.upper()} text ({exc.reason})") from exc
 
 

@@ -129,6 +129,7 @@ class Snapshot:
         """The typed document of a bundle file, or None when the bundle lacks it."""
         if rel not in self._docs:
             data = self.bundle.read_bytes(rel)
+            doc: Any
             if data is None:
                 doc = None
             elif self.decode == "generic":
