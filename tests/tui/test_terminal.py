@@ -70,7 +70,10 @@ def test_tui_in_tmux_opens_a_finding_and_its_playbook_commands() -> None:
         *command.split(),
     )
     try:
-        triage = _wait_for(session, "RECORDED", "6 findings", "CRITICAL")
+        # Checks report in any order (cheapest first): wait for the skipped one's panel too.
+        triage = _wait_for(
+            session, "RECORDED", "6 findings", "CRITICAL", "collect it: kubectl get security"
+        )
         assert "cluster atlas-demo · eu-central-1 · captured 2025-09-18T10:12:44Z" in triage
         assert "VPC CNI v1.20.1" in triage
         assert "collect it: kubectl get securitygrouppolicies.vpcresources.k8s.aws" in triage
