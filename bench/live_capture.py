@@ -25,8 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from netdoctor.serve.kubeconfig import write_kubeconfig  # noqa: E402
-from netdoctor.serve.server import BundleApiServer  # noqa: E402
+from netdoctor.frontends.serve.kubeconfig import write_kubeconfig  # noqa: E402
+from netdoctor.frontends.serve.server import BundleApiServer  # noqa: E402
 from tests.live import aws_world  # noqa: E402
 
 BATCH = 250
@@ -88,7 +88,7 @@ def point_nodes_at(src: Path, instances: list[tuple[str, str]]) -> int:
 # shared with this process at fork time, i.e. the whole served bundle.)
 CHILD = """
 import sys
-from netdoctor.cli import main
+from netdoctor.frontends.cli import main
 code = main(sys.argv[1:])
 status = open("/proc/self/status").read().split("VmHWM:")[1].split()[0]
 print(f"peak-rss-kib {status}", file=sys.stderr)
@@ -146,7 +146,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from netdoctor.synth import generate
+    from netdoctor.tooling.synth import generate
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="netdoctor-bench-"))
     src = work / "source"

@@ -21,8 +21,8 @@ START = time.perf_counter()
 async def measure(bundle: str) -> dict:
     from textual import events
 
-    from netdoctor.tui.app import make_app
-    from netdoctor.tui.messages import CheckFinished, RunCompleted
+    from netdoctor.frontends.tui.app import make_app
+    from netdoctor.frontends.tui.messages import CheckFinished, RunCompleted
 
     marks: dict[str, float] = {}
 

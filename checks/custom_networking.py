@@ -12,13 +12,14 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
+from netdoctor.facts import ipam, ipspace
+from netdoctor.facts.text import listing
 
-from . import _ipam as ipam
-from . import _ipam_space as ipspace
+from . import _ipam as owners
 
 if TYPE_CHECKING:
+    from netdoctor.facts.views import NodeView, Views
     from netdoctor.snapshot.k8s_types import ENIConfig
-    from netdoctor.snapshot.views import NodeView, Views
 
 CUSTOM = "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"
 ZONE_LABEL = "topology.kubernetes.io/zone"
@@ -71,7 +72,7 @@ class CustomNetworking(Check):
         evidence = [
             views.cni.source(CUSTOM),
             f"the node(s) select ENIConfig {name!r} ({source}); no ENIConfig has that name",
-            f"ENIConfigs in the bundle: {ipam.listing(known) if known else 'none'}",
+            f"ENIConfigs in the bundle: {listing(known) if known else 'none'}",
             views.cni.source("ENI_CONFIG_LABEL_DEF"),
             "ipamd logs 'No ENIConfig could be found for this node' and attaches no pod ENI: "
             "every pod that is not host-network stays in ContainerCreating",
@@ -79,7 +80,7 @@ class CustomNetworking(Check):
         zones = {v.zone for v in ipam.cni_nodes(views) if v.zone}
         if views.cni.eni_config_label != ZONE_LABEL and zones & set(known):
             evidence.append(
-                f"the ENIConfigs are named after zones ({ipam.listing(sorted(zones & set(known)))})"
+                f"the ENIConfigs are named after zones ({listing(sorted(zones & set(known)))})"
                 f" but ENI_CONFIG_LABEL_DEF is not {ZONE_LABEL}"
             )
         return self.finding(
@@ -128,7 +129,7 @@ class CustomNetworking(Check):
             yield self.finding(
                 Severity.CRITICAL,
                 f"ENIConfig {name} uses subnet {subnet_id} in {subnet.AvailabilityZone} for "
-                f"{len(wrong)} node(s) in {ipam.listing(sorted({v.zone or '' for v in wrong}))}",
+                f"{len(wrong)} node(s) in {listing(sorted({v.zone or '' for v in wrong}))}",
                 resources=[ref, f"subnet/{subnet_id}", *(v.ref for v in wrong)],
                 evidence=[
                     f"eniconfig/{name}: spec.subnet {subnet_id} ({subnet.CidrBlock}) is in "
@@ -160,7 +161,7 @@ class CustomNetworking(Check):
             "before resource-controller #189 was fixed, got the VPC default group",
         ]
         if seen:
-            evidence.append(f"pod ENIs created from them now carry: {ipam.listing(seen)}")
+            evidence.append(f"pod ENIs created from them now carry: {listing(seen)}")
         return self.finding(
             Severity.INFO,
             f"{len(names)} ENIConfig(s) set no securityGroups: the pod ENIs of their "
@@ -185,8 +186,7 @@ class CustomNetworking(Check):
                     *(v.ref for v, _ in pool.nodes),
                 ],
                 evidence=[
-                    f"ENIConfig(s) {ipam.listing(eniconfigs)} put pod ENIs in subnet/"
-                    f"{subnet.SubnetId}",
+                    f"ENIConfig(s) {listing(eniconfigs)} put pod ENIs in subnet/{subnet.SubnetId}",
                     *ipspace.pool_evidence(views, pool),
                 ],
                 params=self._params(views, first, eniconfigs[0]),
@@ -194,7 +194,7 @@ class CustomNetworking(Check):
 
     def _max_pods_not_lowered(self, views: Views) -> Iterator[Finding]:
         groups: dict[tuple[str, int], list[NodeView]] = defaultdict(list)
-        for view, verdict in ipam.owned_verdicts(views, self.id):
+        for view, verdict in owners.owned_verdicts(views, self.id):
             groups[(view.instance_type or "?", verdict.kubelet)].append(view)
         for (instance_type, kubelet), nodes in groups.items():
             first = nodes[0]
@@ -206,10 +206,10 @@ class CustomNetworking(Check):
                 resources=[v.ref for v in nodes],
                 evidence=[
                     views.cni.source(CUSTOM),
-                    ipam.kubelet_line(kubelet, nodes),
+                    owners.kubelet_line(kubelet, nodes),
                     f"{kubelet} counts the primary ENI; custom networking leaves it for the node "
                     f"itself: {ipam.formula(views, first)}",
-                    ipam.overcommit_line(kubelet - capacity),
+                    owners.overcommit_line(kubelet - capacity),
                 ],
                 params=self._params(views, first, views.eniconfig_selection(first)[0]),
             )

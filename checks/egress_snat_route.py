@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
-
-from . import _access as a
-from . import _routing as r
+from netdoctor.facts import access as a
+from netdoctor.facts import routing as r
 
 if TYPE_CHECKING:
-    from netdoctor.snapshot.views import NodeView, Views
+    from netdoctor.facts.views import NodeView, Views
 
 
 EgressKind = r.EgressKind

@@ -13,13 +13,14 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
+from netdoctor.facts import ipam, ipspace
+from netdoctor.facts.text import clip, listing
 
-from . import _ipam as ipam
-from . import _ipam_space as ipspace
+from . import _ipam as owners
 
 if TYPE_CHECKING:
+    from netdoctor.facts.views import NodeView, Views
     from netdoctor.snapshot.k8s_types import Event, Pod
-    from netdoctor.snapshot.views import NodeView, Views
 
 
 # Pods stuck for a cause another check explains get that check's playbook: the fix (CIDR
@@ -99,9 +100,9 @@ class PodIpCapacity(Check):
             if pods:
                 pod, event = pods[0]
                 count = f" (×{event.count})" if event.count else ""
-                evidence.append(f"FailedCreatePodSandBox{count}: {ipam.clip(event.text)}")
+                evidence.append(f"FailedCreatePodSandBox{count}: {clip(event.text)}")
                 refs = [ipam.pod_ref(p) for p, _ in pods]
-                evidence.append(f"{len(pods)} pod(s) Pending on the node: {ipam.listing(refs)}")
+                evidence.append(f"{len(pods)} pod(s) Pending on the node: {listing(refs)}")
             evidence += signals.get(name, [])
             evidence += lines
             if pods:
@@ -225,14 +226,13 @@ class PodIpCapacity(Check):
         ]
         evidence = []
         if pending:
-            evidence.append(f"FailedScheduling: {ipam.clip(pending[0][1])}")
+            evidence.append(f"FailedScheduling: {clip(pending[0][1])}")
             refs = [ipam.pod_ref(p) for p, _ in pending]
-            evidence.append(f"{len(pending)} pod(s) Pending: {ipam.listing(refs)}")
+            evidence.append(f"{len(pending)} pod(s) Pending: {listing(refs)}")
         if rejected:
             refs = [ipam.pod_ref(p) for p in rejected]
             evidence.append(
-                f"{len(rejected)} pod(s) rejected by kubelet with reason OutOfpods: "
-                f"{ipam.listing(refs)}"
+                f"{len(rejected)} pod(s) rejected by kubelet with reason OutOfpods: {listing(refs)}"
             )
         for view in full[:5]:
             capacity = views.eni_capacity(view)
@@ -256,7 +256,7 @@ class PodIpCapacity(Check):
 
     def _max_pods_over_eni_capacity(self, views: Views, skip: set[str]) -> Iterator[Finding]:
         cni = views.cni
-        for view, verdict in ipam.owned_verdicts(views, self.id):
+        for view, verdict in owners.owned_verdicts(views, self.id):
             if view.name in skip:
                 continue
             over = verdict.kubelet - verdict.capacity

@@ -10,12 +10,13 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
+from netdoctor.facts import ipam, ipspace
+from netdoctor.facts.text import listing
 
-from . import _ipam as ipam
-from . import _ipam_space as ipspace
+from . import _ipam as owners
 
 if TYPE_CHECKING:
-    from netdoctor.snapshot.views import NodeView, Views
+    from netdoctor.facts.views import NodeView, Views
 
 PD = "ENABLE_PREFIX_DELEGATION"
 
@@ -37,7 +38,7 @@ class PrefixDelegation(Check):
     def run(self, snap: Snapshot) -> Iterator[Finding]:
         views = snap.views
         groups: dict[tuple[str, str, int], list[NodeView]] = defaultdict(list)
-        for view, verdict in ipam.owned_verdicts(views, self.id):
+        for view, verdict in owners.owned_verdicts(views, self.id):
             # one finding per instance type (and per max-pods value where that matters)
             kubelet = 0 if verdict.cause == ipam.PD_NON_NITRO else verdict.kubelet
             groups[(verdict.cause, view.instance_type or "?", kubelet)].append(view)
@@ -102,10 +103,10 @@ class PrefixDelegation(Check):
             resources=[v.ref for v in nodes],
             evidence=[
                 views.cni.source(PD),
-                ipam.kubelet_line(kubelet, nodes),
+                owners.kubelet_line(kubelet, nodes),
                 f"{kubelet} is what {first.instance_type} gets with /28 prefixes; without them: "
                 f"{ipam.formula(views, first)}",
-                ipam.overcommit_line((kubelet or 0) - capacity),
+                owners.overcommit_line((kubelet or 0) - capacity),
             ],
             params=self._params(views, first, capacity),
         )
@@ -121,7 +122,7 @@ class PrefixDelegation(Check):
             resources=[v.ref for v in nodes],
             evidence=[
                 views.cni.source(PD),
-                ipam.kubelet_line(verdict.kubelet, nodes),
+                owners.kubelet_line(verdict.kubelet, nodes),
                 f"with /28 prefixes the ENIs hold {ipam.formula(views, first)}",
                 f"recommended max-pods {verdict.reference} (110, or 250 above 30 vCPUs, capped "
                 "by the ENI ceiling): the prefixes' extra IPs stay unused",
@@ -168,9 +169,9 @@ class PrefixDelegation(Check):
             if stuck:
                 evidence.append(
                     f"{len(stuck)} pod(s) on these nodes stuck on 'failed to assign an IP "
-                    f"address to container': {ipam.listing(stuck)}"
+                    f"address to container': {listing(stuck)}"
                 )
-            evidence.append(f"prefix-delegation nodes in it: {ipam.listing(sorted(names))}")
+            evidence.append(f"prefix-delegation nodes in it: {listing(sorted(names))}")
             free = space.free_blocks if space is not None else None
             title = (
                 f"Subnet {subnet_id} has {subnet.AvailableIpAddressCount} free IPs but no free "

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
-
-from . import _access as a
-from . import _routing as r
+from netdoctor.facts import access as a
+from netdoctor.facts import routing as r
 
 if TYPE_CHECKING:
-    from netdoctor.snapshot.views import NodeView
+    from netdoctor.facts.views import NodeView
 
 
 class PrivateEndpointAccess(Check):

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
 
 if TYPE_CHECKING:
+    from netdoctor.facts.views import NodeView
     from netdoctor.snapshot import k8s_types as k
-    from netdoctor.snapshot.views import NodeView
 
 TRUNK_LABEL = "vpc.amazonaws.com/has-trunk-attached"
 SGP_FEATURE = "SecurityGroupsForPods"

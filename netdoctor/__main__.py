@@ -1,3 +1,3 @@
-from netdoctor.cli import main
+from netdoctor.frontends.cli import main
 
 raise SystemExit(main())

@@ -55,7 +55,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from netdoctor.incident.store import IncidentStore, pack  # noqa: E402
+from netdoctor.sources.incident.store import IncidentStore, pack  # noqa: E402
 
 SOURCE = REPO.parent / "shared" / "examples" / "healthy-basic"
 OUT = REPO / "fixtures" / "incidents" / "demo"

@@ -10,14 +10,14 @@ from tests.conftest import HEALTHY, REPO
 
 PROGRAM = f"""
 import contextlib, io, json, sys
-import netdoctor.cli, netdoctor.engine.runner, netdoctor.inspect, netdoctor.models
+import netdoctor.frontends.cli, netdoctor.engine.runner, netdoctor.explore, netdoctor.models
 import netdoctor.report.json, netdoctor.report.markdown, netdoctor.report.console
-import netdoctor.snapshot.snapshot, netdoctor.snapshot.views
-from netdoctor.cli import main
+import netdoctor.snapshot.snapshot, netdoctor.facts.views
+from netdoctor.frontends.cli import main
 out = io.StringIO()
 with contextlib.redirect_stdout(out):
     code = main(["check", {str(HEALTHY)!r}, "--format", "json"])
-from netdoctor.inspect import build_chain, raw_object, node_capacity
+from netdoctor.explore import build_chain, raw_object, node_capacity
 from netdoctor.snapshot.bundle import open_bundle
 from netdoctor.snapshot.snapshot import Snapshot
 snap = Snapshot(open_bundle({str(HEALTHY)!r}))

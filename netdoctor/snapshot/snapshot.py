@@ -29,7 +29,7 @@ from netdoctor.snapshot.bundle import (
 from netdoctor.snapshot.quantity import parse_count
 
 if TYPE_CHECKING:
-    from netdoctor.snapshot.views import Views
+    from netdoctor.facts.views import Views
 
 
 class Meta(k.Struct):
@@ -303,7 +303,7 @@ class Snapshot:
     def views(self) -> Views:
         """Derived facts shared between checks (the node → instance → ENI → subnet → route
         chain, CNI settings, instance limits, pods per node, events per object)."""
-        from netdoctor.snapshot.views import Views
+        from netdoctor.facts.views import Views
 
         return Views(self)
 

@@ -237,7 +237,7 @@ KNOWN_CAN_TRUNK_DIFFERENCES = {"i4i.large", "u-6tb1.56xlarge", "u-6tb1.112xlarge
 
 
 def test_can_trunk_agrees_with_the_resource_controller_table() -> None:
-    from netdoctor.snapshot.instances import offline_table
+    from netdoctor.facts.instances import offline_table
 
     table = offline_table()
     compared, differences = 0, set()

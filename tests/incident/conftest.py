@@ -50,7 +50,7 @@ def at(files: dict[str, bytes], captured_at: str) -> dict[str, bytes]:
 
 def make_incident(root: Path, frames: Iterable[dict[str, bytes]]) -> Path:
     """An incident directory with these frames, written by the store."""
-    from netdoctor.incident.store import IncidentStore
+    from netdoctor.sources.incident.store import IncidentStore
 
     with IncidentStore.open(root) as store:
         for files in frames:

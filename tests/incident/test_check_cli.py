@@ -91,11 +91,12 @@ def test_checking_and_recording_an_incident_never_imports_textual(tmp_path: Path
     out = str(tmp_path / "i")
     code = (
         "import sys, contextlib, io\n"
-        "from netdoctor.cli import main\n"
+        "from netdoctor.frontends.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    assert main(['check', {str(DEMO)!r}, '--format', 'markdown']) == 1\n"
         f"    assert main(['record', '--from', {str(DEMO)!r}, '-q', '-o', {out!r}]) == 0\n"
-        "import netdoctor.incident.analysis, netdoctor.incident.diff, netdoctor.incident.series\n"
+        "import netdoctor.sources.incident.analysis, netdoctor.sources.incident.diff\n"
+        "import netdoctor.sources.incident.series\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from netdoctor.incident.reader import open_incident
+from netdoctor.sources.incident.reader import open_incident
 from tests.conftest import REPO
 from tests.incident.conftest import DEMO, SUBNET_A
 
@@ -120,8 +120,8 @@ def test_the_stuck_frames_carry_the_cnis_exact_failure_and_the_drained_subnet() 
 
 
 async def test_netdoctor_demo_opens_the_demo_incident_in_replay_mode() -> None:
-    from netdoctor.incident.builtin import demo_incident
-    from netdoctor.tui.replay.app import ReplayApp, make_replay_app
+    from netdoctor.frontends.tui.replay.app import ReplayApp, make_replay_app
+    from netdoctor.sources.incident.builtin import demo_incident
 
     path = demo_incident()
     assert path is not None and open_incident(path).frames[0].captured_at == "2025-09-18T10:15:00Z"

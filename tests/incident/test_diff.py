@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from netdoctor.incident.diff import diff_snapshots
-from netdoctor.incident.reader import open_incident
+from netdoctor.sources.incident.diff import diff_snapshots
+from netdoctor.sources.incident.reader import open_incident
 from tests.incident.conftest import (
     DEMO,
     NODE_D,

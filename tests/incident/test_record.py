@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from netdoctor.incident.reader import open_incident
-from netdoctor.incident.store import IncidentStore
-from netdoctor.serve.server import BundleApiServer
+from netdoctor.frontends.serve.server import BundleApiServer
+from netdoctor.sources.incident.reader import open_incident
+from netdoctor.sources.incident.store import IncidentStore
 from tests.conftest import HEALTHY, run_cli
 from tests.incident.conftest import at, healthy_files
 from tests.live.conftest import Live, make_live
@@ -35,8 +35,8 @@ def _restart_serving(live: Live, objects: dict[str, list[dict[str, Any]]]) -> No
 
 
 def _live_capture(live: Live):
-    from netdoctor.incident.recorder import Captured
-    from netdoctor.live import capture
+    from netdoctor.sources.incident.recorder import Captured
+    from netdoctor.sources.live import capture
 
     def one() -> Captured:
         result = capture(live.options(None))
@@ -55,7 +55,7 @@ def cluster(moto_endpoint: str, tmp_path: Path):
 
 
 def test_recording_a_changing_cluster_stores_each_change_once(cluster: Live, tmp_path) -> None:
-    from netdoctor.incident.recorder import record
+    from netdoctor.sources.incident.recorder import record
 
     ec2 = cluster.session.client("ec2", region_name="eu-central-1")
     added: dict[str, str] = {}
@@ -109,7 +109,7 @@ def test_recording_a_changing_cluster_stores_each_change_once(cluster: Live, tmp
 
     with open_incident(tmp_path / "incident") as incident:
         metas = [incident.snapshot(n).info for n in (1, 2, 3)]
-        from netdoctor.incident.diff import diff_snapshots
+        from netdoctor.sources.incident.diff import diff_snapshots
 
         diff = diff_snapshots(incident.snapshot(1), incident.snapshot(2), (1, 2))
     assert all(m.source == "live" for m in metas)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from netdoctor.tui.replay.app import ReplayApp, make_replay_app
-from netdoctor.tui.replay.widgets import DiffPane, SeriesPanel, SeriesRow, TimelineBar
-from netdoctor.tui.widgets.findings_table import FindingsTable
+from netdoctor.frontends.tui.replay.app import ReplayApp, make_replay_app
+from netdoctor.frontends.tui.replay.widgets import DiffPane, SeriesPanel, SeriesRow, TimelineBar
+from netdoctor.frontends.tui.widgets.findings_table import FindingsTable
 from tests.incident.conftest import CHECKS, DEMO, NODE_A, NODE_D, SUBNET_A
 
 

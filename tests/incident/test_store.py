@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from netdoctor.errors import BundleError, UsageError
-from netdoctor.incident.reader import is_incident, open_incident
-from netdoctor.incident.store import IncidentStore, incident_size, pack
 from netdoctor.snapshot.bundle import open_bundle
 from netdoctor.snapshot.snapshot import Snapshot
+from netdoctor.sources.incident.reader import is_incident, open_incident
+from netdoctor.sources.incident.store import IncidentStore, incident_size, pack
 from tests.conftest import HEALTHY
 from tests.incident.conftest import (
     SUBNET_A,

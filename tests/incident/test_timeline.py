@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from netdoctor.incident.timeline import FrameResult, build_timeline
 from netdoctor.models import CheckResult, Finding, Report, Severity, SnapshotInfo, Status
+from netdoctor.sources.incident.timeline import FrameResult, build_timeline
 from tests.incident.conftest import DEMO, NODE_A, NODE_D, SUBNET_A
 
 
 @pytest.fixture(scope="module")
 def demo_timeline():
     from netdoctor.engine.registry import load_checks
-    from netdoctor.incident.reader import open_incident
-    from netdoctor.incident.report import run_incident
+    from netdoctor.sources.incident.reader import open_incident
+    from netdoctor.sources.incident.report import run_incident
 
     checks = load_checks(plugins=False).select([], [])
     with open_incident(DEMO) as incident:

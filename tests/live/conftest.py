@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from netdoctor.serve.kubeconfig import write_kubeconfig
-from netdoctor.serve.server import BundleApiServer
+from netdoctor.frontends.serve.kubeconfig import write_kubeconfig
+from netdoctor.frontends.serve.server import BundleApiServer
 from tests.live import aws_world, k8s_world
 
 AWS_ENV = {
@@ -72,7 +72,7 @@ class Live:
 
     def options(self, output: Path | None = None, **kwargs: Any) -> Any:
         """CaptureOptions against this cluster (fast retries for tests)."""
-        from netdoctor.live import CaptureOptions
+        from netdoctor.sources.live import CaptureOptions
 
         kwargs.setdefault("backoff", 0.01)
         kwargs.setdefault("timeout", 5.0)

@@ -8,10 +8,10 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from netdoctor.live import capture
-from netdoctor.live.aws_api import operations
-from netdoctor.serve.kinds import KINDS_BY_FILE
 from netdoctor.snapshot import files as f
+from netdoctor.snapshot.kinds import KINDS_BY_FILE
+from netdoctor.sources.live import capture
+from netdoctor.sources.live.aws_api import operations
 from tests.live import aws_world
 from tests.live.helpers import check_results, doc, extract, items, names, with_meta_of
 
@@ -168,7 +168,7 @@ def test_files_option_captures_only_what_the_checks_read(live, tmp_path) -> None
 
 
 def test_live_opener_gives_fresh_snapshots_and_cleans_up(live, tmp_path) -> None:
-    from netdoctor.live.opener import LiveOpener
+    from netdoctor.sources.live.opener import LiveOpener
 
     opener = LiveOpener(live.options())
     counts = [len(opener().nodes) for _ in range(3)]  # each reload reads its own capture

@@ -50,7 +50,7 @@ def test_check_live_gives_the_same_results_as_the_source_bundle(live, tmp_path: 
 
 
 def test_bundle_and_live_together_is_a_usage_error(tmp_path: Path, capsys) -> None:
-    from netdoctor.cli import main
+    from netdoctor.frontends.cli import main
 
     both = main(["check", str(tmp_path), "--live"])
     both_err = capsys.readouterr().err

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from netdoctor.cli import main
-from netdoctor.live import CaptureError, capture
-from netdoctor.serve.kubeconfig import write_kubeconfig
-from netdoctor.serve.server import BundleApiServer
+from netdoctor.frontends.cli import main
+from netdoctor.frontends.serve.kubeconfig import write_kubeconfig
+from netdoctor.frontends.serve.server import BundleApiServer
 from netdoctor.snapshot import files as f
+from netdoctor.sources.live import CaptureError, capture
 from tests.live.helpers import check_results, items, names, needs_of, with_meta_of
 
 EVENTS = "/api/v1/events"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from netdoctor.live import capture
-from netdoctor.live.permissions import AWS_CALLS, IAM_PREFIX
+from netdoctor.sources.live import capture
+from netdoctor.sources.live.permissions import AWS_CALLS, IAM_PREFIX
 from tests.conftest import REPO
 
 RBAC = REPO / "deploy" / "rbac.yaml"

@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 
 from netdoctor.errors import UsageError
-from netdoctor.live.hints import (
+from netdoctor.snapshot import files as f
+from netdoctor.sources.live.hints import (
     NodeFacts,
     cluster_from_tags,
     context_hints,
     load_kubeconfig,
     region_of_zone,
 )
-from netdoctor.live.permissions import explain_skip
-from netdoctor.live.redact import MARKER, IdRedactor, is_cni_setting, redact_k8s_item
-from netdoctor.live.writer import BundleWriter
-from netdoctor.snapshot import files as f
+from netdoctor.sources.live.permissions import explain_skip
+from netdoctor.sources.live.redact import MARKER, IdRedactor, is_cni_setting, redact_k8s_item
+from netdoctor.sources.live.writer import BundleWriter
 
 EKS_KUBECONFIG = """
 apiVersion: v1
@@ -194,7 +194,7 @@ def test_paginated_aws_output_is_merged_under_its_key() -> None:
     import boto3
     from botocore.stub import Stubber
 
-    from netdoctor.live.aws_api import fetch
+    from netdoctor.sources.live.aws_api import fetch
 
     client = boto3.client(
         "ec2", region_name="eu-central-1", aws_access_key_id="x", aws_secret_access_key="x"

@@ -8,9 +8,9 @@ import ipaddress
 import tarfile
 from pathlib import Path
 
-from netdoctor.live import capture
-from netdoctor.live.redact import LAST_APPLIED, MARKER
 from netdoctor.snapshot import files as f
+from netdoctor.sources.live import capture
+from netdoctor.sources.live.redact import LAST_APPLIED, MARKER
 from tests.live.helpers import check_results, doc, items
 from tests.live.k8s_world import SECRETS
 

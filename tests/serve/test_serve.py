@@ -21,10 +21,11 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from netdoctor.errors import BundleError
-from netdoctor.serve.kinds import API_KINDS, KINDS_BY_FILE, find_kind, human_duration
-from netdoctor.serve.kubeconfig import is_ours, kubeconfig_dict, write_kubeconfig
-from netdoctor.serve.server import BundleApiServer, RequestRecord
+from netdoctor.frontends.serve.kubeconfig import is_ours, kubeconfig_dict, write_kubeconfig
+from netdoctor.frontends.serve.server import BundleApiServer, RequestRecord
 from netdoctor.snapshot.bundle import open_bundle
+from netdoctor.frontends.serve.columns import human_duration
+from netdoctor.snapshot.kinds import API_KINDS, KINDS_BY_FILE, find_kind
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO.parent / "shared" / "examples" / "healthy-basic"
@@ -580,7 +581,7 @@ def test_kubectl_get(server: BundleApiServer, tmp_path: Path) -> None:
 
 SERVE = """
 import argparse, sys
-from netdoctor.commands import serve
+from netdoctor.frontends.commands import serve
 from netdoctor.errors import NetdoctorError
 parser = argparse.ArgumentParser(prog="netdoctor")
 serve.add_parser(parser.add_subparsers())

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from netdoctor.commands import synth as synth_cmd
 from netdoctor.errors import UsageError
+from netdoctor.frontends.commands import synth as synth_cmd
 from netdoctor.snapshot import files as F
-from netdoctor.synth import PROBLEMS, generate, parse_problems
+from netdoctor.tooling.synth import PROBLEMS, generate, parse_problems
 
 NODES = 20
 SANDBOX_TAIL = "add cmd: failed to assign an IP address to container"

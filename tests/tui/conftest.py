@@ -27,7 +27,7 @@ SAMPLE_IDS = ("tui-sample", "tui-crash", "tui-skip", "tui-quiet")
 
 def sample_app(bundle: Path = BROKEN, only: tuple[str, ...] = SAMPLE_IDS, **options):
     """The app over the test plug-ins only: output that other checks' changes cannot move."""
-    from netdoctor.tui.app import make_app
+    from netdoctor.frontends.tui.app import make_app
 
     options.setdefault("checks_dirs", [CHECKS])
     options.setdefault("builtin", False)

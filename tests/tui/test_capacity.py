@@ -8,8 +8,8 @@ from pathlib import Path
 
 from textual.widgets import DataTable
 
-from netdoctor.tui.screens.capacity import CapacityScreen
-from netdoctor.tui.screens.inspector import InspectorScreen
+from netdoctor.frontends.tui.screens.capacity import CapacityScreen
+from netdoctor.frontends.tui.screens.inspector import InspectorScreen
 from tests.tui.conftest import BAD_NODE, BROKEN, sample_app, settle
 
 SIZE = (120, 40)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Markdown, OptionList
 
-from netdoctor.tui.screens.finding import FindingScreen
-from netdoctor.tui.screens.triage import TriageScreen
+from netdoctor.frontends.tui.screens.finding import FindingScreen
+from netdoctor.frontends.tui.screens.triage import TriageScreen
 from tests.tui.conftest import sample_app, settle
 
 SIZE = (120, 40)

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from textual.message import Message
 
-from netdoctor.tui.messages import CheckFinished, RunCompleted, SnapshotLoaded
-from netdoctor.tui.screens.capacity import CapacityScreen
-from netdoctor.tui.screens.error import ErrorScreen
-from netdoctor.tui.screens.finding import FindingScreen
-from netdoctor.tui.screens.help import HELP, HelpScreen
-from netdoctor.tui.screens.triage import TriageScreen
-from netdoctor.tui.widgets.findings_table import FindingsTable
+from netdoctor.frontends.tui.messages import CheckFinished, RunCompleted, SnapshotLoaded
+from netdoctor.frontends.tui.screens.capacity import CapacityScreen
+from netdoctor.frontends.tui.screens.error import ErrorScreen
+from netdoctor.frontends.tui.screens.finding import FindingScreen
+from netdoctor.frontends.tui.screens.help import HELP, HelpScreen
+from netdoctor.frontends.tui.screens.triage import TriageScreen
+from netdoctor.frontends.tui.widgets.findings_table import FindingsTable
 from tests.tui.conftest import BAD_JSON, BROKEN, CHECKS, MANY, SAMPLE_IDS, sample_app, settle
 
 SIZE = (120, 40)
@@ -23,7 +23,7 @@ SIZE = (120, 40)
 
 def _cli_report(fmt: str, capsys: pytest.CaptureFixture[str]) -> str:
     """What `netdoctor check --format FMT` prints for the same bundle and checks."""
-    from netdoctor.cli import main
+    from netdoctor.frontends.cli import main
 
     capsys.readouterr()
     args = [f"--check={cid}" for cid in SAMPLE_IDS]
@@ -58,7 +58,7 @@ async def test_export_writes_the_same_report_as_netdoctor_check(
 async def test_a_bad_bundle_shows_the_clis_error_line_and_quits_with_status_2(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from netdoctor.cli import main
+    from netdoctor.frontends.cli import main
 
     assert main(["check", str(BAD_JSON)]) == 2
     cli_line = capsys.readouterr().err.strip()

@@ -1,4 +1,4 @@
-"""The headless resource graph (netdoctor.inspect): references, chains, raw JSON, capacity."""
+"""The headless resource graph (netdoctor.explore): references, chains, raw JSON, capacity."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from netdoctor.inspect import (
+from netdoctor.explore import (
     build_chain,
     node_capacity,
     parse_ref,
@@ -14,7 +14,7 @@ from netdoctor.inspect import (
     raw_object,
     subnet_capacity,
 )
-from netdoctor.snapshot.views import EniView, pod_ref
+from netdoctor.facts.views import EniView, pod_ref
 from tests.conftest import FOREIGN, HEALTHY, open_snapshot
 from tests.tui.conftest import BAD_NODE, BROKEN
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import OptionList, Tree
 
-from netdoctor.tui.screens.inspector import InspectorScreen
-from netdoctor.tui.widgets.json_view import JsonView
+from netdoctor.frontends.tui.screens.inspector import InspectorScreen
+from netdoctor.frontends.tui.widgets.json_view import JsonView
 from tests.tui.conftest import BAD_NODE, sample_app, settle
 
 SIZE = (120, 40)

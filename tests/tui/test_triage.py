@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from netdoctor.frontends.tui.screens.triage import TriageScreen
+from netdoctor.frontends.tui.widgets.check_list import CheckList
+from netdoctor.frontends.tui.widgets.findings_table import FindingsTable
 from netdoctor.models import Severity, Status
-from netdoctor.tui.screens.triage import TriageScreen
-from netdoctor.tui.widgets.check_list import CheckList
-from netdoctor.tui.widgets.findings_table import FindingsTable
 from tests.tui.conftest import BAD_NODE, BROKEN, CHECKS, sample_app, settle
 
 SIZE = (120, 40)
@@ -120,7 +120,7 @@ async def test_all_pass_shows_no_problems_found() -> None:
 
 
 async def test_a_bundle_path_check_runs_the_built_in_pod_ip_capacity() -> None:
-    from netdoctor.tui.app import make_app
+    from netdoctor.frontends.tui.app import make_app
 
     app = make_app(BROKEN, only=["pod-ip-capacity"], plugins=False)
     async with app.run_test(size=SIZE) as pilot:

@@ -73,6 +73,8 @@ def test_item_by_item_decoding_reports_bad_input_like_the_one_call_path(tmp_path
         finally:
             module.RESPONSIVE_MIN_BYTES = old
         messages.append(str(caught.value))
-    assert messages[0] == messages[1] == (
-        "k8s/pods.json: items[4].status.phase: expected str, got int"
+    assert (
+        messages[0]
+        == messages[1]
+        == ("k8s/pods.json: items[4].status.phase: expected str, got int")
     )

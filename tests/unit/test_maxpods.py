@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from netdoctor.maxpods import MaxPodsInput, eni_max_pods, recommended_max_pods
-from netdoctor.snapshot.instances import offline_table
+from netdoctor.facts.instances import offline_table
+from netdoctor.facts.maxpods import MaxPodsInput, eni_max_pods, recommended_max_pods
 from tests.conftest import SHARED, run_cli
 
 ENI_MAX_PODS = SHARED / "reference" / "eni-max-pods.txt"

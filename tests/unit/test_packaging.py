@@ -107,7 +107,7 @@ def test_wheel_installed_in_a_fresh_venv_finds_builtin_checks(tmp_path: Path) ->
         [
             str(venv / "bin" / "python"),
             "-c",
-            "from netdoctor.incident.builtin import demo_incident; print(demo_incident())",
+            "from netdoctor.sources.incident.builtin import demo_incident; print(demo_incident())",
         ],
         cwd=elsewhere,
         env=env,

@@ -1,0 +1,267 @@
+"""Subnet space for pod IPs: free aligned /28 blocks, the warm pool's next request, and the
+pools of subnets that groups of nodes draw pod IPs from. Shared by `pod-ip-capacity`,
+`prefix-delegation` and `custom-networking` (who reports which subnet: see `_ipam.py`).
+
+Nothing here guesses: a fact the bundle does not hold comes back as None.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from netdoctor.facts.ipam import cni_nodes, eni_state, pod_subnets
+from netdoctor.facts.maxpods import PREFIX_SIZE
+
+if TYPE_CHECKING:
+    from netdoctor.facts.views import NodeView, Views
+    from netdoctor.snapshot.aws_types import Subnet
+
+RESERVED_PER_SUBNET = 5  # network, VPC router, DNS, future use, broadcast
+
+
+# --- aligned /28 prefixes in a subnet -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrefixSpace:
+    """Free aligned /28 blocks in a subnet, computed from the ENIs that live in it."""
+
+    blocks: int
+    """/28 blocks in the subnet CIDR."""
+    free_blocks: int
+    """Blocks with no address taken and none reserved by AWS."""
+    addresses: int
+    """Single addresses held by ENIs in the subnet."""
+    prefixes: int
+    """/28 prefixes held by ENIs in the subnet."""
+    enis: int
+
+
+def prefix_space(views: Views, subnet: Subnet) -> PrefixSpace | None:
+    """Aligned /28 blocks of the subnet that nothing holds: the CIDR minus every address and
+    prefix of the ENIs in it and the 5 addresses AWS reserves. None when the CIDR is unreadable
+    or the ENIs counted hold addresses that AvailableIpAddressCount says are free (stale or
+    partial data, so the count would be wrong)."""
+    try:
+        net = ipaddress.ip_network(subnet.CidrBlock or "", strict=False)
+    except ValueError:
+        return None
+    if not isinstance(net, ipaddress.IPv4Network) or net.prefixlen > 28:
+        return None
+    base, size = int(net.network_address), net.num_addresses
+    occupied = {0, (size - 1) >> 4}  # reserved: the first four addresses and the last one
+    singles: set[int] = set()
+    prefixes: set[tuple[int, int]] = set()
+    enis = views.enis_by_subnet.get(subnet.SubnetId, [])
+    for eni in enis:
+        for text in (eni.primary_ip, *eni.secondary_ips):
+            offset = _offset(text, base, size)
+            if offset is not None:
+                singles.add(offset)
+                occupied.add(offset >> 4)
+        for text in eni.prefixes:
+            block = _block(text, base, size)
+            if block is not None:
+                prefixes.add(block)
+                occupied.update(range(block[0] >> 4, (block[0] + block[1] + 15) >> 4))
+    held = len(singles) + sum(length for _, length in prefixes)
+    available = subnet.AvailableIpAddressCount
+    if available is not None and size - RESERVED_PER_SUBNET - held < available:
+        return None
+    blocks = size >> 4
+    return PrefixSpace(blocks, blocks - len(occupied), len(singles), len(prefixes), len(enis))
+
+
+def _ipv4(text: str) -> int | None:
+    """A dotted-quad IPv4 address as an int; None for anything else. (Hot: tens of thousands
+    of ENI addresses per bundle, where `ipaddress` objects cost 30x more.)"""
+    parts = text.split(".")
+    if len(parts) != 4 or not all(p.isdigit() and len(p) <= 3 for p in parts):
+        return None
+    a, b, c, d = (int(p) for p in parts)
+    if max(a, b, c, d) > 255:
+        return None
+    return (a << 24) | (b << 16) | (c << 8) | d
+
+
+def _offset(text: str | None, base: int, size: int) -> int | None:
+    value = _ipv4(text or "")
+    if value is None:
+        return None
+    return value - base if 0 <= value - base < size else None
+
+
+def _block(text: str, base: int, size: int) -> tuple[int, int] | None:
+    address, _, length = text.partition("/")
+    value = _ipv4(address)
+    if value is None or not length.isdigit() or int(length) > 32:
+        return None
+    span = 1 << (32 - int(length))
+    start = (value & ~(span - 1)) - base
+    return (start, span) if 0 <= start < size else None
+
+
+def fragmented(space: PrefixSpace | None, subnet: Subnet) -> bool:
+    """No free aligned /28 although AvailableIpAddressCount could hold one."""
+    free = subnet.AvailableIpAddressCount
+    return space is not None and space.free_blocks == 0 and free is not None and free >= 16
+
+
+# --- warm pool -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopUp:
+    """What ipamd asks EC2 for the next time the node's warm pool runs low."""
+
+    addresses: int
+    prefixes: int
+    """/28 prefixes in that request (0 in secondary-IP mode)."""
+    reason: str
+
+
+def next_top_up(views: Views, view: NodeView) -> TopUp | None:
+    """The node's next warm-pool request under WARM_ENI_TARGET / WARM_IP_TARGET /
+    MINIMUM_IP_TARGET / WARM_PREFIX_TARGET; nothing at its ENI limit; None when unknown."""
+    limits = view.limits
+    if limits is None:
+        return None
+    state = eni_state(views, view)
+    if state is not None and state.at_limit:
+        return TopUp(0, 0, "at its ENI limit, it asks for nothing more")
+    cni = views.cni
+    warm_ip = _positive(cni.number("WARM_IP_TARGET"))
+    minimum = _positive(cni.number("MINIMUM_IP_TARGET"))
+    warm_eni = max(cni.number("WARM_ENI_TARGET") or 0, 1)
+    per_eni = limits.ipv4_per_eni
+    if views.node_max_pods_input(view).prefix_delegation:
+        warm_prefix = _positive(cni.number("WARM_PREFIX_TARGET"))
+        if warm_ip:
+            count, why = math.ceil(warm_ip / PREFIX_SIZE), f"WARM_IP_TARGET={warm_ip}"
+        elif minimum:
+            count, why = 1, f"MINIMUM_IP_TARGET={minimum} without WARM_IP_TARGET, one at a time"
+        elif warm_prefix:
+            count, why = warm_prefix, f"WARM_PREFIX_TARGET={warm_prefix}"
+        else:
+            count = warm_eni * (per_eni - 1)
+            why = f"WARM_ENI_TARGET={warm_eni}, a whole {limits.instance_type} ENI of prefixes"
+        return TopUp(count * PREFIX_SIZE, count, f"{why}: {count} /28 prefix(es)")
+    if warm_ip:
+        return TopUp(warm_ip, 0, f"WARM_IP_TARGET={warm_ip}: {warm_ip} IPs")
+    if minimum:
+        return TopUp(1, 0, f"MINIMUM_IP_TARGET={minimum} without WARM_IP_TARGET: one IP at a time")
+    amount = warm_eni * per_eni
+    return TopUp(
+        amount,
+        0,
+        f"WARM_ENI_TARGET={warm_eni}: whole {limits.instance_type} ENIs, {amount} IPs",
+    )
+
+
+def _positive(value: int | None) -> int | None:
+    return value if value is not None and value > 0 else None
+
+
+# --- subnet pools --------------------------------------------------------------------------
+
+
+@dataclass
+class SubnetPool:
+    """Subnets a set of nodes draws pod IPs from, with what one warm-pool round needs."""
+
+    subnets: tuple[Subnet, ...]
+    nodes: list[tuple[NodeView, TopUp]] = field(default_factory=list)
+
+    @property
+    def free(self) -> int:
+        return sum(s.AvailableIpAddressCount or 0 for s in self.subnets)
+
+    @property
+    def demand(self) -> int:
+        """Addresses one top-up round of every node asks for."""
+        return sum(top.addresses for _, top in self.nodes)
+
+    @property
+    def prefix_demand(self) -> int:
+        return sum(top.prefixes for _, top in self.nodes)
+
+    def spaces(self, views: Views) -> list[PrefixSpace | None]:
+        return [prefix_space(views, s) for s in self.subnets]
+
+    def free_blocks(self, views: Views) -> int:
+        """Free aligned /28s; AvailableIpAddressCount // 16 where the ENIs cannot say (an
+        upper bound, so a shortage found with it is real)."""
+        return sum(
+            space.free_blocks if space is not None else (s.AvailableIpAddressCount or 0) // 16
+            for s, space in zip(self.subnets, self.spaces(views), strict=True)
+        )
+
+    def fragmented(self, views: Views) -> bool:
+        """Prefix nodes draw on it and no subnet has a free /28 although free IPs remain."""
+        return self.prefix_demand > 0 and all(
+            fragmented(space, s) for s, space in zip(self.subnets, self.spaces(views), strict=True)
+        )
+
+    def short(self, views: Views) -> bool:
+        """Fewer free IPs (or /28s) than one warm-pool round of its nodes; an empty subnet
+        always counts (a new node could not even get its primary IP)."""
+        if self.free < max(self.demand, 1):
+            return True
+        return self.prefix_demand > 0 and self.free_blocks(views) < self.prefix_demand
+
+
+def subnet_pools(
+    views: Views,
+    nodes: Iterable[NodeView],
+    subnets_of: Callable[[Views, NodeView], list[Subnet]],
+) -> list[SubnetPool]:
+    """Group nodes by the subnets their pod IPs come from; nodes whose subnets or instance
+    type the bundle lacks are left out (never guessed)."""
+    pools: dict[tuple[str, ...], SubnetPool] = {}
+    for view in nodes:
+        subnets = subnets_of(views, view)
+        top = next_top_up(views, view)
+        if not subnets or top is None:
+            continue
+        if any(s.AvailableIpAddressCount is None for s in subnets):
+            continue  # a free count the bundle does not give is not zero
+        key = tuple(s.SubnetId for s in subnets)
+        pool = pools.setdefault(key, SubnetPool(tuple(subnets)))
+        pool.nodes.append((view, top))
+    return list(pools.values())
+
+
+def short_pools(views: Views) -> list[SubnetPool]:
+    """The pools of aws-node's nodes (`_ipam.pod_subnets`) that are short for one warm-pool
+    round; a fragmented pool is left out (prefix-delegation reports it)."""
+    pools = subnet_pools(views, cni_nodes(views), pod_subnets)
+    return [p for p in pools if p.short(views) and not p.fragmented(views)]
+
+
+def pool_evidence(views: Views, pool: SubnetPool) -> list[str]:
+    """Evidence lines for a pool: its free IPs (and /28s) against one warm-pool round."""
+    lines = []
+    for subnet, space in zip(pool.subnets, pool.spaces(views), strict=True):
+        line = (
+            f"subnet/{subnet.SubnetId} ({subnet.CidrBlock}, {subnet.AvailabilityZone}): "
+            f"AvailableIpAddressCount {subnet.AvailableIpAddressCount}"
+        )
+        if pool.prefix_demand and space is not None:
+            line += f", {space.free_blocks} of {space.blocks} aligned /28 blocks free"
+        lines.append(line)
+    for view, top in pool.nodes[:5]:
+        lines.append(f"node/{view.name} ({view.instance_type}): next top-up {top.reason}")
+    if len(pool.nodes) > 5:
+        lines.append(f"… and {len(pool.nodes) - 5} more nodes")
+    need = f"{pool.demand} IPs"
+    if pool.prefix_demand:
+        need += f" in {pool.prefix_demand} aligned /28 prefixes"
+    lines.append(
+        f"one warm-pool round of these {len(pool.nodes)} node(s) needs {need}; "
+        f"{pool.free} IPs are free"
+    )
+    return lines

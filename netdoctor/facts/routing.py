@@ -1,0 +1,336 @@
+"""Routing facts shared by `egress-snat-route` and `private-endpoint-access`.
+
+How a subnet's traffic leaves for the internet, read from its route table (the explicit
+association, else its VPC's main table); whether a NAT gateway can itself reach an internet
+gateway; which public IP a node's traffic leaves with. Nothing here guesses: a fact the bundle
+does not hold comes back as `unknown`/None.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from netdoctor.facts.access import known_id
+
+if TYPE_CHECKING:
+    from netdoctor.facts.views import NodeView, Views
+    from netdoctor.snapshot.aws_types import NatGateway, Route, RouteTable
+
+DEFAULT_ROUTE = "0.0.0.0/0"
+AVAILABLE = "available"
+BLACKHOLE = "blackhole"
+# Route targets that lead to other private networks: peering, transit gateway, VPN gateway.
+PRIVATE_NETWORK_TARGETS = ("pcx-", "tgw-", "vgw-")
+
+
+class EgressKind(StrEnum):
+    """Where a subnet's `0.0.0.0/0` route leads."""
+
+    UNKNOWN = "unknown"
+    """No route table known for the subnet."""
+    NONE = "none"
+    """The table has no `0.0.0.0/0` route."""
+    BLACKHOLE = "blackhole"
+    """The route's target is gone (state `blackhole`)."""
+    IGW = "igw"
+    NAT = "nat"
+    OTHER = "other"
+    """Transit gateway, peering, ENI, VPN gateway…: the internet may or may not be behind it."""
+
+
+@dataclass(frozen=True)
+class Egress:
+    """A subnet's way to the internet, as its route table says."""
+
+    subnet_id: str
+    table: RouteTable | None
+    explicit: bool
+    """True when the subnet has its own association; False when the VPC's main table applies."""
+    route: Route | None
+    kind: EgressKind
+    nat: NatGateway | None = None
+    """The NAT gateway the route names, when the bundle describes it."""
+
+    @property
+    def table_id(self) -> str | None:
+        return self.table.RouteTableId if self.table else None
+
+    @property
+    def target(self) -> str | None:
+        return self.route.target if self.route else None
+
+    def table_text(self) -> str:
+        """`rtb-… (explicit association)` or `rtb-… (VPC main table: no explicit association)`."""
+        how = (
+            "explicit association"
+            if self.explicit
+            else "the VPC's main table: no explicit association"
+        )
+        return f"{self.table_id} ({how})"
+
+    def route_text(self) -> str:
+        """The default route as evidence: `subnet/… → route table rtb-… (explicit association):
+        0.0.0.0/0 → nat-… (state active)`."""
+        if self.route is None:
+            return (
+                f"subnet/{self.subnet_id} → route table {self.table_text()}: "
+                f"no {DEFAULT_ROUTE} route"
+            )
+        state = self.route.State or "unknown"
+        return (
+            f"subnet/{self.subnet_id} → route table {self.table_text()}: "
+            f"{DEFAULT_ROUTE} → {self.route.target} (state {state})"
+        )
+
+
+def route_table(
+    views: Views, subnet_id: str, vpc_hint: str | None = None
+) -> tuple[RouteTable | None, bool]:
+    """(table, explicit): the subnet's explicitly associated table, else the main table of its
+    VPC (from the subnet file, else `vpc_hint`). None when the VPC is unknown or no main table
+    of that VPC was collected: never another VPC's main table."""
+    if not known_id(subnet_id, "subnet-"):
+        return None, False
+    explicit, main = _table_index(views)
+    if subnet_id in explicit:
+        return explicit[subnet_id], True
+    subnet = views.subnets_by_id.get(subnet_id)
+    vpc = subnet.VpcId if subnet is not None and subnet.VpcId else vpc_hint
+    return main.get(vpc or ""), False
+
+
+_INDEX: WeakKeyDictionary[Views, tuple[dict[str, RouteTable], dict[str, RouteTable]]] = (
+    WeakKeyDictionary()
+)
+
+
+def _table_index(views: Views) -> tuple[dict[str, RouteTable], dict[str, RouteTable]]:
+    """(subnet id → explicitly associated table, VPC id → main table), built once per snapshot."""
+    if views not in _INDEX:
+        explicit: dict[str, RouteTable] = {}
+        main: dict[str, RouteTable] = {}
+        for table in views.snap.route_tables:
+            for assoc in table.Associations or ():
+                if assoc.SubnetId:
+                    explicit.setdefault(assoc.SubnetId, table)
+                if assoc.Main and table.VpcId:
+                    main.setdefault(table.VpcId, table)
+        _INDEX[views] = (explicit, main)
+    return _INDEX[views]
+
+
+def subnet_egress(views: Views, subnet_id: str, vpc_hint: str | None = None) -> Egress:
+    """Read the subnet's default route."""
+    table, explicit = route_table(views, subnet_id, vpc_hint)
+    if table is None:
+        return Egress(subnet_id, None, False, None, EgressKind.UNKNOWN)
+    route = views.default_route(table)
+    if route is None:
+        return Egress(subnet_id, table, explicit, None, EgressKind.NONE)
+    if (route.State or "").lower() == BLACKHOLE:
+        return Egress(subnet_id, table, explicit, route, EgressKind.BLACKHOLE)
+    if route.NatGatewayId:
+        nat = views.nat_gateways_by_id.get(route.NatGatewayId)
+        return Egress(subnet_id, table, explicit, route, EgressKind.NAT, nat)
+    # An IGW id that no file describes is still an IGW.
+    if (route.GatewayId or "").startswith("igw-"):
+        return Egress(subnet_id, table, explicit, route, EgressKind.IGW)
+    return Egress(subnet_id, table, explicit, route, EgressKind.OTHER)
+
+
+# --- NAT gateways ------------------------------------------------------------------------
+
+
+def nat_is_public(nat: NatGateway) -> bool:
+    """Public NAT gateways (the default) need an internet gateway; private ones do not."""
+    return (nat.ConnectivityType or "public").lower() == "public"
+
+
+def nat_public_ips(nat: NatGateway) -> list[str]:
+    """The NAT gateway's public (Elastic) IPs."""
+    return [a.PublicIp for a in nat.NatGatewayAddresses or () if a.PublicIp]
+
+
+def nat_state_problem(nat: NatGateway) -> str | None:
+    """`failed (InsufficientFreeAddressesInSubnet: …)` when the NAT is not available, else None."""
+    state = (nat.State or "").lower()
+    if not state or state == AVAILABLE:
+        return None
+    why = ": ".join(x for x in (nat.FailureCode, nat.FailureMessage) if x)
+    return f"{state} ({why})" if why else state
+
+
+def nat_upstream(views: Views, nat: NatGateway) -> Egress | None:
+    """The egress of the subnet the NAT gateway sits in, or None when that is unknowable."""
+    if not known_id(nat.SubnetId, "subnet-"):
+        return None
+    assert nat.SubnetId is not None
+    upstream = subnet_egress(views, nat.SubnetId, nat.VpcId)
+    return None if upstream.kind is EgressKind.UNKNOWN else upstream
+
+
+def nat_upstream_broken(upstream: Egress | None) -> bool:
+    """True when the NAT's own subnet provably cannot reach an internet gateway: no default
+    route, a blackhole, or a default route into another NAT gateway (a private subnet)."""
+    return upstream is not None and upstream.kind in (
+        EgressKind.NONE,
+        EgressKind.BLACKHOLE,
+        EgressKind.NAT,
+    )
+
+
+def healthy_nats(views: Views) -> list[NatGateway]:
+    """Public NAT gateways that are available and sit in a subnet routed to an internet gateway."""
+    found = []
+    for nat in views.nat_gateways_by_id.values():
+        if not nat_is_public(nat) or (nat.State or "").lower() != AVAILABLE:
+            continue
+        upstream = nat_upstream(views, nat)
+        if upstream is not None and upstream.kind is EgressKind.IGW:
+            found.append(nat)
+    return found
+
+
+def candidate_nat(views: Views, subnet_id: str) -> NatGateway | None:
+    """A healthy NAT gateway to route the subnet to: the same AZ's first, else any."""
+    nats = healthy_nats(views)
+    subnet = views.subnets_by_id.get(subnet_id)
+    zone = subnet.AvailabilityZone if subnet else None
+
+    def nat_zone(nat: NatGateway) -> str | None:
+        home = views.subnets_by_id.get(nat.SubnetId or "")
+        return home.AvailabilityZone if home else None
+
+    same_zone = [n for n in nats if zone and nat_zone(n) == zone]
+    choice = same_zone or nats
+    return choice[0] if choice else None
+
+
+# --- nodes -------------------------------------------------------------------------------
+
+
+def node_vpc_id(view: NodeView) -> str | None:
+    """The node's VPC, from its instance."""
+    return view.instance.VpcId if view.instance is not None else None
+
+
+def node_subnet_id(view: NodeView) -> str | None:
+    """The subnet of the node's primary ENI."""
+    if view.instance is not None and view.instance.SubnetId:
+        return view.instance.SubnetId
+    primary = next((e for e in view.enis if e.device_index == 0), None)
+    return primary.subnet_id if primary else None
+
+
+def pod_subnet_ids(view: NodeView) -> list[str]:
+    """The subnets of every ENI on the node (primary first): with external SNAT a pod's traffic
+    leaves through the route table of the subnet its own ENI is in."""
+    found: list[str] = []
+    primary = node_subnet_id(view)
+    for subnet_id in (primary, *(e.subnet_id for e in view.enis)):
+        if subnet_id and subnet_id not in found:
+            found.append(subnet_id)
+    return found
+
+
+@dataclass(frozen=True)
+class InternetPath:
+    """Whether a node's own traffic reaches the internet, and with which public IPs."""
+
+    reachable: bool | None
+    """True, False, or None when the bundle cannot tell (TGW, unknown NAT, no instance…)."""
+    egress: Egress
+    public_ips: tuple[str, ...] = ()
+    why: str = ""
+    """Evidence for an unreachable path."""
+
+
+def internet_path(views: Views, view: NodeView) -> InternetPath | None:
+    """The node's path to the internet from its primary subnet; None without a subnet."""
+    subnet_id = node_subnet_id(view)
+    if not subnet_id:
+        return None
+    egress = subnet_egress(views, subnet_id, node_vpc_id(view))
+    kind = egress.kind
+    if kind is EgressKind.NONE:
+        return InternetPath(False, egress, why=egress.route_text())
+    if kind is EgressKind.BLACKHOLE:
+        return InternetPath(
+            False, egress, why=f"{egress.route_text()}: the target no longer exists"
+        )
+    if kind is EgressKind.IGW:
+        public_ip = view.instance.PublicIpAddress if view.instance else None
+        if view.instance is None:
+            return InternetPath(None, egress)
+        if public_ip:
+            return InternetPath(True, egress, (public_ip,))
+        return InternetPath(
+            False,
+            egress,
+            why=f"{egress.route_text()}, but instance {view.instance.InstanceId} has no public IP: "
+            "an internet gateway only translates public IPs",
+        )
+    if kind is EgressKind.NAT and egress.nat is not None:
+        nat = egress.nat
+        problem = nat_state_problem(nat)
+        if problem:
+            return InternetPath(
+                False, egress, why=f"{egress.route_text()}; {nat.NatGatewayId} is {problem}"
+            )
+        if not nat_is_public(nat):
+            return InternetPath(None, egress)
+        upstream = nat_upstream(views, nat)
+        if nat_upstream_broken(upstream):
+            assert upstream is not None
+            return InternetPath(
+                False,
+                egress,
+                why=f"{egress.route_text()}; the NAT gateway's own {upstream.route_text()}",
+            )
+        if upstream is None:
+            return InternetPath(None, egress)
+        return InternetPath(True, egress, tuple(nat_public_ips(nat)))
+    return InternetPath(None, egress)
+
+
+@dataclass
+class SubnetUse:
+    """A subnet that some nodes' traffic leaves through, with its egress and those nodes."""
+
+    egress: Egress
+    nodes: list[NodeView] = field(default_factory=list)
+    pod_only: bool = True
+    """True when only pod ENIs use it (external SNAT), not any node's primary ENI."""
+
+    @property
+    def id(self) -> str:
+        return self.egress.subnet_id
+
+    @property
+    def names(self) -> list[str]:
+        return [v.name for v in self.nodes]
+
+    @property
+    def refs(self) -> list[str]:
+        return [v.ref for v in self.nodes]
+
+
+def subnets_in_use(views: Views, external_snat: bool) -> dict[str, SubnetUse]:
+    """Each node's primary subnet, plus (external SNAT) the subnets of its other ENIs, whose
+    route tables then carry pod traffic."""
+    found: dict[str, SubnetUse] = {}
+    for view in views.nodes:
+        primary = node_subnet_id(view)
+        ids = pod_subnet_ids(view) if external_snat else [primary] if primary else []
+        for subnet_id in ids:
+            use = found.get(subnet_id)
+            if use is None:
+                egress = subnet_egress(views, subnet_id, node_vpc_id(view))
+                use = found[subnet_id] = SubnetUse(egress)
+            use.nodes.append(view)
+            if subnet_id == primary:
+                use.pod_only = False
+    return found

@@ -1,0 +1,208 @@
+"""`netdoctor capture`: write a snapshot bundle from the live cluster and AWS account."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from netdoctor.errors import UsageError
+from netdoctor.frontends.commands import summary
+
+if TYPE_CHECKING:
+    from netdoctor.sources.live.capture import CaptureOptions, CaptureResult
+
+DESCRIPTION = """\
+Capture a snapshot bundle from the cluster of your kubeconfig context and its AWS account:
+kubectl-style Lists of nodes, pods, services, ingresses, events, the kube-system aws-node
+DaemonSet and amazon-vpc-cni ConfigMap and the VPC CNI / load balancer CRDs, plus the EKS and
+EC2/ELB describe output for the cluster's VPC. Read-only: get/list and Describe calls only
+(deploy/rbac.yaml and deploy/iam-policy.json grant exactly those).
+
+Secrets are never read; env values (except aws-node's CNI settings), managedFields and
+last-applied annotations are removed. A call that is denied or fails leaves its file out, and
+meta.json's "missing" says why and which permission would fill the gap.
+
+The bundle path is printed on stdout; progress and warnings go to stderr."""
+
+EPILOG = """\
+examples:
+  netdoctor capture -o incident.tar.gz
+  netdoctor capture --context prod --region eu-central-1 --cluster atlas -o snap/
+  netdoctor capture --redact-ids --redact-key "$KEY" -o frame-01.tar.gz
+  netdoctor check incident.tar.gz"""
+
+
+def add_live_source_options(parser: argparse.ArgumentParser) -> None:
+    """`--kubeconfig --context --cluster --region --profile --namespace`: where to capture from."""
+    group = parser.add_argument_group("live cluster")
+    group.add_argument(
+        "--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG)"
+    )
+    group.add_argument("--context", metavar="NAME", help="kubeconfig context (default: current)")
+    group.add_argument(
+        "--cluster",
+        metavar="NAME",
+        help="EKS cluster name (default: from the kubeconfig's aws eks get-token args, the "
+        "node labels or the instance tags)",
+    )
+    group.add_argument(
+        "--region",
+        metavar="REGION",
+        help="AWS region (default: from the kubeconfig, the node providerIDs, or the AWS config)",
+    )
+    group.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="AWS profile (default: the kubeconfig exec env's AWS_PROFILE, else the standard "
+        "credential chain: env, SSO, IRSA …)",
+    )
+    group.add_argument(
+        "--namespace",
+        "-n",
+        action="append",
+        default=[],
+        metavar="NS",
+        help="capture namespaced objects (pods, services, events …) only from NS; repeatable "
+        "or comma-separated (default: all namespaces)",
+    )
+    group.add_argument(
+        "--request-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="wait this long for one API response before retrying (default: 30)",
+    )
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register `netdoctor capture`."""
+    parser = subparsers.add_parser(
+        "capture",
+        help=summary("capture"),
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE.tar.gz|DIR",
+        help="where to write the bundle: a .tar.gz/.tgz archive, else a new directory "
+        "(default: ./netdoctor-capture-<UTC time>.tar.gz)",
+    )
+    add_live_source_options(parser)
+    parser.add_argument(
+        "--redact-ids",
+        action="store_true",
+        help="also replace AWS account ids, IPs outside the VPC, AWS host names and identifying "
+        "names (cluster, load balancers, Name tags) with stable tokens",
+    )
+    parser.add_argument(
+        "--redact-key",
+        metavar="KEY",
+        help="key for --redact-ids tokens, so separate captures use the same tokens (default: "
+        "$NETDOCTOR_REDACT_KEY, else a random key per capture)",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    parser.set_defaults(run=run)
+
+
+def namespaces_of(args: argparse.Namespace) -> tuple[str, ...]:
+    """`-n a,b -n c` → ("a", "b", "c")."""
+    names = [n.strip() for value in args.namespace or [] for n in value.split(",")]
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def live_options(args: argparse.Namespace, output: Path | None) -> CaptureOptions:
+    """CaptureOptions from the live-source options of `capture` or `check --live`."""
+    from netdoctor.sources.live.capture import CaptureOptions
+
+    if args.request_timeout <= 0:
+        raise UsageError("--request-timeout must be positive")
+    key = getattr(args, "redact_key", None) or os.environ.get("NETDOCTOR_REDACT_KEY") or None
+    return CaptureOptions(
+        output=output,
+        kubeconfig=args.kubeconfig,
+        context=args.context,
+        cluster=args.cluster,
+        region=args.region,
+        profile=args.profile,
+        namespaces=namespaces_of(args),
+        redact_ids=bool(getattr(args, "redact_ids", False)),
+        redact_key=key,
+        timeout=args.request_timeout,
+    )
+
+
+def run_capture(options: CaptureOptions, quiet: bool) -> CaptureResult:
+    """Capture with the progress display the terminal allows; report what is missing.
+
+    SIGTERM (a `timeout`, a CI job cancelled) is handled like Ctrl-C: no half bundle is left.
+    """
+    from netdoctor.sources.live.capture import capture
+    from netdoctor.sources.live.progress import LineProgress, NullProgress, RichProgress
+
+    with _sigterm_interrupts():
+        if quiet:
+            options.progress = NullProgress()
+            return report_missing(capture(options))
+        if sys.stderr.isatty():
+            with RichProgress() as progress:
+                options.progress = progress
+                result = capture(options)
+        else:
+            options.progress = LineProgress()
+            result = capture(options)
+    return report_missing(result)
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers (the TUI captures in a worker)
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def report_missing(result: CaptureResult) -> CaptureResult:
+    """One stderr line per file that could not be collected, naming the fix."""
+    for rel, why in result.missing.items():
+        print(f"netdoctor: capture: {rel} not collected: {why}", file=sys.stderr)
+    return result
+
+
+def run(args: argparse.Namespace) -> int:
+    from netdoctor.sources.live.capture import rfc3339_now
+    from netdoctor.sources.live.progress import plural
+
+    if args.redact_key and not args.redact_ids:
+        raise UsageError("--redact-key only makes sense with --redact-ids")
+    stamp = rfc3339_now().replace("-", "").replace(":", "")
+    output = Path(args.output or f"netdoctor-capture-{stamp}.tar.gz")
+    result = run_capture(live_options(args, output), args.quiet)
+    if not args.quiet:
+        print(
+            f"netdoctor: captured {result.path} in {result.seconds:.1f}s "
+            f"({plural(result.kube_requests, 'Kubernetes request')}, "
+            f"{plural(len(result.aws_calls), 'AWS call')}, "
+            f"{plural(len(result.missing), 'file')} not collected)",
+            file=sys.stderr,
+        )
+    print(result.path)
+    return 0

@@ -1,0 +1,167 @@
+"""`netdoctor serve`: browse a bundle with kubectl or k9s through a read-only API on loopback."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import gc
+import shlex
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from netdoctor.errors import UsageError
+from netdoctor.frontends.commands import summary
+
+DEFAULT_KUBECONFIG = "netdoctor-serve.kubeconfig"
+
+DESCRIPTION = """\
+Serve the Kubernetes objects of a snapshot bundle over the Kubernetes REST API on 127.0.0.1,
+and write a kubeconfig for it, so kubectl, k9s or `netdoctor capture` can browse a recorded
+incident as if it were live.
+
+The API is read-only: discovery, list (with pagination, label and field selectors) and get by
+name. Writes answer 405 Method Not Allowed and watches are refused; kinds whose file the bundle
+lacks are not served. AGE columns count from the bundle's meta.json captured_at."""
+
+EPILOG = """\
+example:
+  netdoctor serve incident.tar.gz &
+  export KUBECONFIG=$PWD/netdoctor-serve.kubeconfig
+  kubectl get nodes
+  kubectl get pods -A --field-selector spec.nodeName=ip-10-0-1-5.ec2.internal
+  kubectl get eniconfigs,cninodes"""
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register `netdoctor serve` on the CLI's subparsers."""
+    from netdoctor.frontends.commands.common import add_bundle_options
+
+    parser = subparsers.add_parser(
+        "serve",
+        help=summary("serve"),
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "bundle", metavar="BUNDLE", help="snapshot bundle: a directory, .tar.gz, .tgz or .zip"
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        metavar="P",
+        help="TCP port on 127.0.0.1 to listen on (default: any free port)",
+    )
+    parser.add_argument(
+        "--kubeconfig",
+        default=DEFAULT_KUBECONFIG,
+        metavar="FILE",
+        help=f"where to write the kubeconfig (default: ./{DEFAULT_KUBECONFIG}); an existing "
+        "file is replaced only if netdoctor wrote it",
+    )
+    parser.add_argument(
+        "--https",
+        action="store_true",
+        help="serve HTTPS with a fresh self-signed certificate and a random bearer token, both "
+        "written into the kubeconfig (default: plain HTTP, loopback only)",
+    )
+    parser.add_argument("--log-requests", action="store_true", help="print every request on stderr")
+    add_bundle_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until Ctrl-C or SIGTERM; returns 0."""
+    import secrets
+
+    from netdoctor.frontends.commands.common import size_limits
+    from netdoctor.frontends.serve.kubeconfig import is_ours, write_kubeconfig
+    from netdoctor.frontends.serve.server import BundleApiServer, RequestRecord
+    from netdoctor.snapshot.bundle import open_bundle
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
+    kubeconfig = Path(args.kubeconfig).expanduser().absolute()
+    if kubeconfig.exists() and not is_ours(kubeconfig):
+        raise UsageError(
+            f"{kubeconfig} exists and is not a kubeconfig netdoctor wrote; refusing to replace "
+            "it (choose another --kubeconfig)"
+        )
+
+    def log_request(record: RequestRecord) -> None:
+        query = f"?{record.query}" if record.query else ""
+        print(f"{record.status} {record.method} {record.path}{query}", file=sys.stderr)
+
+    # Everything loaded lives until exit: skip the collector's scans of it (a 3-5x faster load
+    # on big bundles, and no multi-second GC pauses mid-request later).
+    gc.disable()
+    try:
+        with open_bundle(args.bundle, size_limits(args)) as bundle:
+            server = BundleApiServer.from_loader(
+                bundle.read_json,
+                port=args.port,
+                tls=args.https,
+                token=secrets.token_urlsafe(24) if args.https else None,
+                on_request=log_request if args.log_requests else None,
+            )
+    except OSError as exc:
+        if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}") from exc
+    finally:
+        gc.freeze()
+        gc.enable()
+
+    stop = threading.Event()
+    previous = _on_sigterm(stop)
+    try:
+        server.start()
+        try:
+            written = write_kubeconfig(
+                kubeconfig, server.url, token=server.token, ca_pem=server.ca_pem
+            )
+        except OSError as exc:
+            raise UsageError(f"cannot write {kubeconfig}: {exc.strerror or exc}") from exc
+        _announce(args.bundle, server.url, written, [k.plural for k in server.kinds])
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    print("netdoctor serve: stopped", file=sys.stderr)
+    return 0
+
+
+def _announce(bundle: str, url: str, kubeconfig: Path, kinds: list[str]) -> None:
+    path = shlex.quote(str(kubeconfig))
+    served = ", ".join(kinds) if kinds else "nothing (the bundle has no k8s/*.json files)"
+    print(
+        f"netdoctor serve: {bundle} at {url} (read-only)\n"
+        f"  serving: {served}\n"
+        f"  kubeconfig written to {kubeconfig}\n"
+        f"  export KUBECONFIG={path}\n"
+        f"  kubectl --kubeconfig {path} get nodes\n"
+        "Press Ctrl-C to stop.",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _on_sigterm(stop: threading.Event) -> Any:
+    """Make SIGTERM stop the server like Ctrl-C; returns the previous handler (None if unset)."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        return None

@@ -1,0 +1,1 @@
+"""The netdoctor TUI (Textual). Build it with `netdoctor.frontends.tui.app.make_app`."""

@@ -1,0 +1,321 @@
+"""The replay app: the netdoctor TUI over the frames of a recorded incident.
+
+It reuses everything of `NetdoctorApp` (triage, finding detail, inspector, capacity, export,
+error screen) and replaces the single load-and-check run with one analysis worker that runs the
+checks on every frame in time order and posts each frame as it is done. Stepping frames then
+only swaps the precomputed state in; nothing runs again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import work
+from textual.timer import Timer
+from textual.worker import get_current_worker
+
+from netdoctor.frontends.tui.app import NetdoctorApp
+from netdoctor.frontends.tui.loader import RunPlan, cni_version, missing_needs
+from netdoctor.frontends.tui.messages import LoadWarned
+from netdoctor.frontends.tui.replay.help import ReplayHelpScreen
+from netdoctor.frontends.tui.replay.messages import FrameAnalysed, IncidentAnalysed, IncidentOpened
+from netdoctor.frontends.tui.replay.screen import ReplayTriageScreen
+from netdoctor.frontends.tui.replay.widgets import DiffPane, FrameMark, SeriesPanel, TimelineBar
+from netdoctor.frontends.tui.screens.error import ErrorScreen
+from netdoctor.frontends.tui.screens.help import HelpScreen
+from netdoctor.frontends.tui.state import CheckInfo, RunState
+from netdoctor.frontends.tui.widgets.findings_table import FindingsTable
+from netdoctor.models import Status
+from netdoctor.snapshot.archive import SizeLimits
+from netdoctor.snapshot.snapshot import Snapshot
+from netdoctor.sources.incident.analysis import FrameAnalysis, IncidentAnalysis, analyse
+from netdoctor.sources.incident.reader import Incident, open_incident
+
+SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0)
+"""Play speeds in frames per second (`+`/`-`)."""
+
+
+@dataclass(frozen=True)
+class FrameData:
+    """What one analysed frame needs to fill the triage screen."""
+
+    item: FrameAnalysis
+    checks: list[CheckInfo]
+    cni_version: str
+    missing: dict[str, tuple[str, ...]]
+
+
+class ReplayApp(NetdoctorApp):
+    """Triage of one frame at a time, a timeline bar to move between frames."""
+
+    CSS_PATH = "../styles/app.tcss"  # resolved next to this module: netdoctor/tui/styles/
+
+    def __init__(
+        self,
+        plan: RunPlan,
+        source: Path,
+        badge: str = "RECORDED",
+        start: str | None = None,
+    ) -> None:
+        super().__init__(plan, badge)
+        self.source = source
+        self.start = start
+        """`--frame` to open at (a number, first/last or a time); None: the first frame."""
+        self.incident: Incident | None = None
+        self.data: dict[int, FrameData] = {}
+        self.analysis: IncidentAnalysis | None = None
+        self.frame = 1
+        """The frame shown (1-based)."""
+        self.playing = False
+        self.speed = 1.0
+        self._timer: Timer | None = None
+        self.timeline_chosen = False
+        """The user put the focus on the timeline (t, its keys, a click): leave it there."""
+        self.triage = ReplayTriageScreen(self.state, self.badge, plan.label)
+
+    @property
+    def replay(self) -> ReplayTriageScreen:
+        assert isinstance(self.triage, ReplayTriageScreen)
+        return self.triage
+
+    def on_unmount(self) -> None:
+        super().on_unmount()
+        if self.incident is not None:
+            self.incident.close()
+
+    # --- the analysis run ------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        """Open the incident again (a recording still running has new frames) and re-run the
+        checks on every frame."""
+        while isinstance(self.screen, ErrorScreen) or len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.run_number += 1
+        self.data = {}
+        self.analysis = None
+        self.show_frame()
+        self.analyse_incident(self.run_number)
+
+    @work(thread=True, exclusive=True, group="checks", exit_on_error=False)
+    def analyse_incident(self, run: int) -> None:
+        """Open the incident and run the checks on each frame, posting each as it is done."""
+        worker = get_current_worker()
+        incident = open_incident(self.source, self.plan.limits)
+        self.post_message(IncidentOpened(run, incident))
+        checks = self.plan.load_checks(lambda text: self.post_message(LoadWarned(run, text)))
+        infos = [CheckInfo.of(c) for c in checks]
+        by_id = {c.id: c for c in checks}
+
+        def on_frame(item: FrameAnalysis, snap: Snapshot) -> None:
+            missing = {
+                r.check: missing_needs(by_id[r.check], snap)
+                for r in item.report.results
+                if r.status is Status.SKIP and r.check in by_id
+            }
+            self.post_message(FrameAnalysed(run, item, infos, cni_version(snap), missing))
+
+        analysis = analyse(incident, checks, on_frame, cancelled=lambda: worker.is_cancelled)
+        if not worker.is_cancelled:
+            self.post_message(IncidentAnalysed(run, analysis))
+
+    def on_incident_opened(self, message: IncidentOpened) -> None:
+        if message.run != self.run_number:
+            message.incident.close()
+            return
+        if self.incident is not None and self.incident is not message.incident:
+            self.incident.close()
+        self.incident = message.incident
+        if self.start is not None:
+            try:
+                self.frame = self.incident.select(self.start).number
+            except Exception as exc:  # a bad --frame: say so, stay on the first frame
+                self.notify(str(exc), severity="error", timeout=10)
+            self.start = None
+        self.frame = min(max(self.frame, 1), len(self.incident.frames))
+        self.show_frame()
+
+    def on_frame_analysed(self, message: FrameAnalysed) -> None:
+        if message.run != self.run_number:
+            return
+        number = message.item.frame.number
+        self.data[number] = FrameData(
+            message.item, message.checks, message.cni_version, message.missing
+        )
+        if number == self.frame:
+            self.show_frame()
+        else:
+            self._refresh_top()
+
+    def on_incident_analysed(self, message: IncidentAnalysed) -> None:
+        if message.run != self.run_number:
+            return
+        self.analysis = message.analysis
+        self.replay.membership = message.analysis.membership
+        self.show_frame()
+
+    # --- showing a frame -------------------------------------------------------------------
+
+    def show_frame(self) -> None:
+        """Put the current frame's state on the triage screen and the panes above it."""
+        data = self.data.get(self.frame)
+        state = RunState()
+        if data is not None:
+            report = data.item.report
+            state.start(report.snapshot, data.cni_version, data.checks)
+            for result in report.results:
+                state.add(result, data.missing.get(result.check, ()))
+            state.finish(report)
+        self.state = self.replay.state = state
+        if self.snapshot is not None:
+            self.snapshot.bundle.close()
+        self.snapshot = (
+            self.incident.snapshot(self.frame)
+            if self.incident is not None and data is not None
+            else None
+        )
+        self.replay.frame = self.frame
+        self.replay.refresh_state()
+        self._refresh_top()
+        self._keep_focus()
+
+    def _keep_focus(self) -> None:
+        """A frame without findings hides the table: the keys then go to the timeline, and
+        back to the table once a frame has findings, unless the user chose the timeline."""
+        if self.screen is not self.replay or not self.replay.is_mounted:
+            return
+        table = self.replay.query_one(FindingsTable)
+        bar = self.replay.query_one(TimelineBar)
+        focused = self.replay.focused
+        has_rows = bool(table.display and table.row_count)
+        if focused is None or not focused.display:
+            (table if has_rows else bar).focus()
+        elif focused is bar and has_rows and not self.timeline_chosen:
+            table.focus()
+
+    def _refresh_top(self) -> None:
+        if not self.replay.is_mounted:
+            return
+        frames = self.incident.frames if self.incident is not None else []
+        marks = {
+            n: FrameMark(
+                True, d.item.report.worst(), sum(len(r.findings) for r in d.item.report.results)
+            )
+            for n, d in self.data.items()
+        }
+        self.replay.query_one(TimelineBar).show(frames, self.frame, marks, self.playing, self.speed)
+        data = self.data.get(self.frame)
+        previous = frames[self.frame - 2] if self.frame > 1 and frames else None
+        self.replay.query_one(DiffPane).show(data.item.diff if data else None, previous)
+        series = self.analysis.series if self.analysis is not None else None
+        self.replay.query_one(SeriesPanel).show(series, self.frame)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(ReplayHelpScreen())
+
+    # --- moving between frames ----------------------------------------------------------
+
+    @property
+    def frame_count(self) -> int:
+        return len(self.incident.frames) if self.incident is not None else 0
+
+    def action_focus_timeline(self) -> None:
+        """Give the timeline the keyboard: ←/→ step, home/end jump."""
+        self.timeline_chosen = True
+        self.replay.query_one(TimelineBar).focus()
+
+    def action_timeline(self, where: str) -> None:
+        """A key or click on the timeline: `-1`/`+1` step, `first`/`last`/N jump."""
+        self.timeline_chosen = True
+        if where in ("-1", "+1"):
+            self.action_frame_step(int(where))
+        else:
+            self.action_frame_jump(where)
+
+    def action_frame_step(self, delta: int) -> None:
+        """Show the previous (-1) or next (+1) frame."""
+        self.goto(self.frame + delta)
+
+    def action_frame_jump(self, where: str) -> None:
+        """Show the first, the last, or frame N."""
+        target = {"first": 1, "last": self.frame_count}.get(where)
+        self.goto(target if target is not None else int(where))
+
+    def goto(self, number: int) -> None:
+        """Show frame `number` (clamped to the incident)."""
+        if not self.frame_count:
+            return
+        number = min(max(number, 1), self.frame_count)
+        if number != self.frame:
+            self.frame = number
+            self.show_frame()
+
+    def action_play(self) -> None:
+        """Play from the current frame (from the first when at the end), or pause."""
+        if self.playing:
+            self._stop()
+        else:
+            if self.frame >= self.frame_count:
+                self.goto(1)
+            self.playing = True
+            self._timer = self.set_interval(1 / self.speed, self._tick)
+        self._refresh_top()
+
+    def action_speed(self, direction: int) -> None:
+        """One step faster (+1) or slower (-1) through SPEEDS."""
+        index = SPEEDS.index(self.speed) if self.speed in SPEEDS else 1
+        self.speed = SPEEDS[min(max(index + direction, 0), len(SPEEDS) - 1)]
+        if self.playing and self._timer is not None:
+            self._timer.stop()
+            self._timer = self.set_interval(1 / self.speed, self._tick)
+        self._refresh_top()
+
+    def _tick(self) -> None:
+        if self.frame >= self.frame_count:
+            self._stop()
+            self._refresh_top()
+        else:
+            self.goto(self.frame + 1)
+
+    def _stop(self) -> None:
+        self.playing = False
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+
+def make_replay_app(
+    incident: str | Path,
+    checks_dirs: Sequence[str | Path] = (),
+    source_badge: str = "RECORDED",
+    *,
+    only: Sequence[str] = (),
+    skip: Sequence[str] = (),
+    builtin: bool = True,
+    plugins: bool = True,
+    playbooks_dir: str | Path | None = None,
+    limits: SizeLimits | None = None,
+    start: str | None = None,
+) -> ReplayApp:
+    """Build the replay TUI over an incident directory or archive.
+
+    Args:
+        incident: the recorded incident (directory or .tar.gz).
+        checks_dirs, only, skip, builtin, plugins, playbooks_dir, limits: as for `make_app`.
+        source_badge: RECORDED or DEMO.
+        start: the frame to open at (`--frame`: N, first/last, or a time).
+    """
+    path = Path(incident)
+    plan = RunPlan(
+        bundle=path,
+        checks_dirs=tuple(Path(d) for d in checks_dirs),
+        only=tuple(only),
+        skip=tuple(skip),
+        builtin=builtin,
+        plugins=plugins,
+        limits=limits,
+        playbooks_dir=Path(playbooks_dir) if playbooks_dir is not None else None,
+    )
+    return ReplayApp(plan, path, source_badge, start)

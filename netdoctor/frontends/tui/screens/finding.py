@@ -1,0 +1,187 @@
+"""Finding detail: title, severity, evidence, resources (→ inspector), and the playbook with its
+commands filled with the finding's real ids; `y` copies the selected command."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from netdoctor.errors import NetdoctorError
+from netdoctor.frontends.tui.messages import ResourceChosen
+from netdoctor.frontends.tui.state import FindingRow
+from netdoctor.frontends.tui.widgets.findings_table import SEVERITY_STYLE
+from netdoctor.frontends.tui.widgets.header import SnapshotHeader
+from netdoctor.frontends.tui.widgets.navigation import NavOptionList
+from netdoctor.frontends.tui.widgets.playbook_view import PlaybookView, extract_commands
+from netdoctor.models import SnapshotInfo
+from netdoctor.playbooks import get_playbook
+
+
+@dataclass
+class PlaybookRendered(Message):
+    """The playbook's Markdown, filled, and the commands found in it."""
+
+    markdown: str
+    commands: list[str]
+
+
+def playbook_params(row: FindingRow, info: SnapshotInfo) -> dict[str, str]:
+    """The finding's params, plus `cluster` and `region` from the snapshot (as the CLI does)."""
+    params = dict(row.finding.params)
+    if info.cluster:
+        params.setdefault("cluster", info.cluster)
+    if info.region:
+        params.setdefault("region", info.region)
+    return params
+
+
+def render_playbook(row: FindingRow, info: SnapshotInfo, directories: Sequence[Path] = ()) -> str:
+    """The finding's playbook as Markdown with its placeholders filled: from the first of
+    `directories` that has it, else from the built-in playbooks.
+
+    Raises:
+        PlaybookError: no such playbook, or a malformed one.
+    """
+    playbook_id = row.finding.playbook or row.check
+    params = playbook_params(row, info)
+    for directory in directories:
+        try:
+            return get_playbook(playbook_id, directory).render(params)
+        except NetdoctorError:
+            continue  # not there (or not a playbook folder): try the next
+    return get_playbook(playbook_id).render(params)
+
+
+def _first_line(command: str) -> str:
+    lines = command.splitlines()
+    more = f"  (+{len(lines) - 1} lines)" if len(lines) > 1 else ""
+    return f"{lines[0]}{more}" if lines else ""
+
+
+class FindingScreen(Screen):
+    """One finding in full."""
+
+    CSS_PATH = "../styles/finding.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "copy_command", "Copy command"),
+        Binding("i", "inspect", "Inspect"),
+    ]
+
+    def __init__(
+        self,
+        row: FindingRow,
+        info: SnapshotInfo,
+        header: str,
+        badge: str,
+        playbook_dirs: Sequence[Path] = (),
+    ) -> None:
+        super().__init__()
+        self.row = row
+        self.info = info
+        self.header = header
+        self.badge = badge
+        self.playbook_dirs = tuple(playbook_dirs)
+        """Folders searched for the playbook before the built-in one."""
+        self.commands: list[str] = []
+        """The playbook's shell blocks, filled; what `y` copies."""
+
+    def compose(self) -> ComposeResult:
+        f = self.row.finding
+        yield SnapshotHeader(self.badge, self.header)
+        title = Text.assemble(
+            (f" {f.severity.value.upper()} ", f"reverse {SEVERITY_STYLE[f.severity]}"),
+            " ",
+            (f.title, "bold"),
+        )
+        meta = Text(f"check {self.row.check} · playbook {f.playbook or self.row.check}", "dim")
+        with Vertical(id="finding-head"):
+            yield Static(title, id="finding-title")
+            yield Static(meta, id="finding-meta")
+        with Horizontal(id="finding-body"):
+            with VerticalScroll(id="finding-left"):
+                yield Static("Evidence", classes="pane-title")
+                evidence = Text("\n".join(f"• {line}" for line in f.evidence) or "(none)")
+                yield Static(evidence, id="evidence")
+                yield Static("Resources · enter opens the inspector", classes="pane-title")
+                yield NavOptionList(*[Option(r, id=r) for r in f.resources], id="resources")
+                yield Static("Commands · y copies the selected one", classes="pane-title")
+                yield NavOptionList(id="commands")
+            yield PlaybookView(id="playbook")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        resources = self.query_one("#resources", OptionList)
+        if resources.option_count:
+            resources.highlighted = 0
+            resources.focus()
+        self.load_playbook()
+
+    @work(thread=True, exclusive=True, group="playbook", exit_on_error=False)
+    def load_playbook(self) -> None:
+        """Read and fill the playbook off the UI thread."""
+        try:
+            markdown = render_playbook(self.row, self.info, self.playbook_dirs)
+        except NetdoctorError as exc:
+            markdown = f"## No playbook\n\n{exc}"
+        self.post_message(PlaybookRendered(markdown, extract_commands(markdown)))
+
+    async def on_playbook_rendered(self, message: PlaybookRendered) -> None:
+        self.commands = message.commands
+        commands = self.query_one("#commands", OptionList)
+        commands.clear_options()
+        options: list[Option | None] = []
+        for i, command in enumerate(message.commands):
+            options += [None, Option(_first_line(command))] if i else [Option(_first_line(command))]
+        commands.add_options(options)
+        commands.display = bool(message.commands)
+        if message.commands:
+            commands.highlighted = 0
+        await self.query_one(PlaybookView).show(message.markdown)
+
+    # --- actions -------------------------------------------------------------------------
+
+    def selected_command(self) -> str | None:
+        index = self.query_one("#commands", OptionList).highlighted
+        if index is None or not 0 <= index < len(self.commands):
+            return self.commands[0] if self.commands else None
+        return self.commands[index]
+
+    def action_copy_command(self) -> None:
+        """Copy the selected command to the clipboard (OSC 52) and say so."""
+        command = self.selected_command()
+        if command is None:
+            self.notify("This playbook has no commands to copy.", severity="warning")
+            return
+        self.app.copy_to_clipboard(command)
+        self.notify(f"Copied: {_first_line(command)}", title="Clipboard")
+
+    def action_inspect(self) -> None:
+        """Open the inspector on the selected resource."""
+        resources = self.query_one("#resources", OptionList)
+        index = resources.highlighted
+        refs = self.row.finding.resources
+        if refs:
+            self.post_message(ResourceChosen(refs[index if index is not None else 0]))
+
+    @on(OptionList.OptionSelected, "#resources")
+    def _resource_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.post_message(ResourceChosen(event.option.id))
+
+    @on(OptionList.OptionSelected, "#commands")
+    def _command_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_copy_command()

@@ -1,0 +1,42 @@
+"""Checks that did not judge: skipped (with the missing files and the commands that collect
+them) or crashed (with the error)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from netdoctor.frontends.tui.state import CheckRow
+from netdoctor.models import Status
+
+
+def not_run_text(rows: list[CheckRow]) -> Text:
+    """One block per check that skipped or crashed."""
+    text = Text()
+    for i, row in enumerate(rows):
+        if i:
+            text.append("\n")
+        result = row.result
+        if result is None:
+            continue
+        if result.status is Status.SKIP:
+            missing = ", ".join(row.missing) or result.reason
+            text.append("– ", style="dim")
+            text.append(row.info.id, style="bold")
+            text.append(f" skipped: missing {missing}" if row.missing else f" skipped: {missing}")
+            for command in row.collect_commands():
+                text.append("\n    collect it: ", style="dim")
+                text.append(command, style="cyan")
+        else:
+            text.append("! ", style="bold magenta")
+            text.append(row.info.id, style="bold")
+            text.append(f" crashed: {result.reason}", style="magenta")
+    return text
+
+
+class NotRunPanel(Static):
+    """Shown under the findings when a check skipped or crashed; hidden otherwise."""
+
+    def show(self, rows: list[CheckRow]) -> None:
+        self.display = bool(rows)
+        self.update(not_run_text(rows))
