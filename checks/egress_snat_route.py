@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
 from netdoctor.facts import access as a
 from netdoctor.facts import routing as r
+from netdoctor.facts.addresses import cidr_covered
 
 if TYPE_CHECKING:
     from netdoctor.facts.views import NodeView, Views
@@ -361,7 +362,7 @@ def _unexcluded_cidrs(views: Views, subnets: dict[str, r.SubnetUse]) -> dict[str
                 continue
             if not route.target.startswith(r.PRIVATE_NETWORK_TARGETS):
                 continue
-            if a.cidr_covered(cidr, excluded) is False:
+            if cidr_covered(cidr, excluded) is False:
                 line = f"{table.RouteTableId}: {cidr} → {route.target} (state {route.State})"
                 lines = missing.setdefault(cidr, [])
                 if line not in lines:

@@ -13,7 +13,6 @@ from netdoctor.explore.capacity import (
     NodeCapacity,
     SubnetCapacity,
     node_capacity,
-    prefix_room,
     subnet_capacity,
 )
 from netdoctor.explore.chain import ChainBuilder, ChainNode, build_chain
@@ -32,7 +31,6 @@ __all__ = [
     "build_chain",
     "node_capacity",
     "parse_ref",
-    "prefix_room",
     "raw_object",
     "ref_text",
     "subnet_capacity",

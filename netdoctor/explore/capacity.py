@@ -7,19 +7,16 @@ with prefix delegation, how many aligned /28 blocks are still free for new prefi
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from netdoctor.facts.views import EniView
+from netdoctor.facts.addresses import usable_addresses
+from netdoctor.facts.ipspace import prefix_space
 from netdoctor.snapshot import aws_types as a
 
 if TYPE_CHECKING:
     from netdoctor.snapshot.snapshot import Snapshot
 
-AWS_RESERVED = 5  # network address, VPC router, DNS, future use, broadcast
-PREFIX_LEN = 28
 FULL = 0.9  # a subnet this full (or with fewer free IPs than one /28) is shown as overloaded
 TIGHT = 0.75
 
@@ -119,53 +116,6 @@ class SubnetCapacity:
         return not self.overloaded and self.fill is not None and self.fill >= TIGHT
 
 
-def _ipv4(cidr: str | None) -> ipaddress.IPv4Network | None:
-    try:
-        net = ipaddress.ip_network(cidr or "", strict=False)
-    except ValueError:
-        return None
-    return net if isinstance(net, ipaddress.IPv4Network) else None
-
-
-def usable_addresses(cidr: str | None) -> int | None:
-    """Addresses a subnet can hand out: CIDR size − 5 reserved; None for a bad CIDR."""
-    net = _ipv4(cidr)
-    return max(net.num_addresses - AWS_RESERVED, 0) if net else None
-
-
-def prefix_room(cidr: str | None, enis: Iterable[EniView]) -> tuple[int, int] | None:
-    """(aligned /28 blocks in the subnet, blocks free for a new prefix).
-
-    A block is taken when an ENI address or prefix in the subnet overlaps it, and the first and
-    last blocks hold AWS-reserved addresses. None for a bad or non-IPv4 CIDR.
-    """
-    net = _ipv4(cidr)
-    if net is None:
-        return None
-    if net.prefixlen > PREFIX_LEN:
-        return 0, 0
-    total = 2 ** (PREFIX_LEN - net.prefixlen)
-    base = int(net.network_address)
-    taken = {0, total - 1}  # .0-.3 and the broadcast address
-    for eni in enis:
-        for ip in (eni.primary_ip, *eni.secondary_ips):
-            try:
-                offset = int(ipaddress.IPv4Address(ip or "")) - base
-            except ValueError:
-                continue
-            if 0 <= offset < net.num_addresses:
-                taken.add(offset >> 4)
-        for prefix in eni.prefixes:
-            block = _ipv4(prefix)
-            if block is None:
-                continue
-            first = int(block.network_address) - base
-            last = first + block.num_addresses - 1
-            for index in range(max(first, 0) >> 4, (min(last, net.num_addresses - 1) >> 4) + 1):
-                taken.add(index)
-    return total, total - len(taken)
-
-
 def node_capacity(snap: Snapshot) -> list[NodeCapacity]:
     """One row per node: overloaded first, then fullest first."""
     views = snap.views
@@ -201,11 +151,7 @@ def subnet_capacity(snap: Snapshot) -> list[SubnetCapacity]:
     for subnet in snap.subnets:
         if not _in_cluster_vpc(subnet, views.vpc_id):
             continue
-        room = (
-            prefix_room(subnet.CidrBlock, views.enis_by_subnet.get(subnet.SubnetId, []))
-            if prefix_delegation
-            else None
-        )
+        room = prefix_space(views, subnet) if prefix_delegation else None
         rows.append(
             SubnetCapacity(
                 ref=f"subnet/{subnet.SubnetId}",
@@ -215,8 +161,8 @@ def subnet_capacity(snap: Snapshot) -> list[SubnetCapacity]:
                 usable=usable_addresses(subnet.CidrBlock),
                 free=subnet.AvailableIpAddressCount,
                 nodes=node_counts.get(subnet.SubnetId, 0),
-                prefix_blocks=room[0] if room else None,
-                free_prefix_blocks=room[1] if room else None,
+                prefix_blocks=room.blocks if room else None,
+                free_prefix_blocks=room.free_blocks if room else None,
             )
         )
     rows.sort(key=lambda r: (-(r.fill or 0.0), r.subnet_id))

@@ -5,7 +5,6 @@ Everything is typed (the snapshot's msgspec shapes) and built once, on first use
 
 from __future__ import annotations
 
-import ipaddress
 from collections import defaultdict
 from collections.abc import Mapping
 from functools import cached_property
@@ -32,25 +31,6 @@ def selector_matches(selector: dict[str, str] | None, labels: dict[str, str] | N
         return False
     have = labels or {}
     return all(have.get(key) == value for key, value in selector.items())
-
-
-def ip_in_eni(ip: str | None, eni: EniView) -> bool:
-    """True when the ENI holds the address, as a primary/secondary IP or inside a prefix."""
-    if not ip:
-        return False
-    if ip == eni.primary_ip or ip in eni.secondary_ips:
-        return True
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return False
-    for prefix in eni.prefixes:
-        try:
-            if address in ipaddress.ip_network(prefix, strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
 
 
 class ResourceGraph:

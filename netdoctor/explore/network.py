@@ -3,9 +3,9 @@ NAT gateway / internet gateway, plus security groups, and roots for each AWS obj
 
 from __future__ import annotations
 
-from netdoctor.explore.graph import ip_in_eni
 from netdoctor.explore.refs import ref_text
 from netdoctor.explore.tree import ChainNode, WalkBase, facts, group, seen_leaf
+from netdoctor.facts.addresses import ip_in_eni
 from netdoctor.facts.views import EniView, NodeView, pod_ref
 from netdoctor.snapshot import aws_types as a
 from netdoctor.snapshot import files as f

@@ -1,4 +1,4 @@
-"""Who may reach what: IP/CIDR arithmetic, security-group admission, VPC endpoints, and the
+"""Who may reach what: security-group admission, VPC endpoints, and the
 cluster's API endpoint settings (`EndpointAccess`).
 
 Shared by `private-endpoint-access` (cluster security group, publicAccessCidrs, private-cluster
@@ -8,7 +8,6 @@ typed bundle shapes; nothing here guesses.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from netdoctor.facts.addresses import ip_in
 from netdoctor.snapshot.files import AWS_VPC_DNS_HOSTNAMES, AWS_VPC_DNS_SUPPORT
 
 if TYPE_CHECKING:
@@ -53,42 +53,6 @@ WARNING_ONLY_ENDPOINTS = frozenset({"sts"})
 def known_id(value: str | None, prefix: str) -> bool:
     """True for a real AWS id (`sg-0abc`), False for None or redacted stubs like `sg-`."""
     return value is not None and value.startswith(prefix) and len(value) > len(prefix)
-
-
-# --- addresses ---------------------------------------------------------------------------
-
-
-def ip_in(ip: str, cidrs: Iterable[str]) -> bool | None:
-    """True when the IPv4 address falls in one of the CIDRs; None when the address is invalid."""
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return None
-    for cidr in cidrs:
-        try:
-            if address in ipaddress.ip_network(cidr, strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
-
-
-def cidr_covered(cidr: str, by: Iterable[str]) -> bool | None:
-    """True when `cidr` lies inside one of `by`; None when `cidr` is not an IPv4 network."""
-    try:
-        network = ipaddress.ip_network(cidr, strict=False)
-    except ValueError:
-        return None
-    if not isinstance(network, ipaddress.IPv4Network):
-        return None
-    for outer in by:
-        try:
-            other = ipaddress.ip_network(outer, strict=False)
-        except ValueError:
-            continue
-        if isinstance(other, ipaddress.IPv4Network) and network.subnet_of(other):
-            return True
-    return False
 
 
 # --- VPC endpoints -----------------------------------------------------------------------

@@ -7,20 +7,18 @@ Nothing here guesses: a fact the bundle does not hold comes back as None.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from netdoctor.facts.addresses import AWS_RESERVED, ipv4_int, ipv4_network
 from netdoctor.facts.ipam import cni_nodes, eni_state, pod_subnets
 from netdoctor.facts.maxpods import PREFIX_SIZE
 
 if TYPE_CHECKING:
     from netdoctor.facts.views import NodeView, Views
     from netdoctor.snapshot.aws_types import Subnet
-
-RESERVED_PER_SUBNET = 5  # network, VPC router, DNS, future use, broadcast
 
 
 # --- aligned /28 prefixes in a subnet -------------------------------------------------------
@@ -43,20 +41,20 @@ class PrefixSpace:
 
 def prefix_space(views: Views, subnet: Subnet) -> PrefixSpace | None:
     """Aligned /28 blocks of the subnet that nothing holds: the CIDR minus every address and
-    prefix of the ENIs in it and the 5 addresses AWS reserves. None when the CIDR is unreadable
-    or the ENIs counted hold addresses that AvailableIpAddressCount says are free (stale or
-    partial data, so the count would be wrong)."""
-    try:
-        net = ipaddress.ip_network(subnet.CidrBlock or "", strict=False)
-    except ValueError:
+    prefix of the ENIs in it and the 5 addresses AWS reserves. A subnet smaller than a /28 has
+    none. None when the CIDR is unreadable or the ENIs counted hold addresses that
+    AvailableIpAddressCount says are free (stale or partial data, so the count would be wrong).
+    The one implementation: the checks, the capacity view and `what-if` all call it."""
+    net = ipv4_network(subnet.CidrBlock)
+    if net is None:
         return None
-    if not isinstance(net, ipaddress.IPv4Network) or net.prefixlen > 28:
-        return None
+    enis = views.enis_by_subnet.get(subnet.SubnetId, [])
+    if net.prefixlen > 28:
+        return PrefixSpace(0, 0, 0, 0, len(enis))
     base, size = int(net.network_address), net.num_addresses
     occupied = {0, (size - 1) >> 4}  # reserved: the first four addresses and the last one
     singles: set[int] = set()
     prefixes: set[tuple[int, int]] = set()
-    enis = views.enis_by_subnet.get(subnet.SubnetId, [])
     for eni in enis:
         for text in (eni.primary_ip, *eni.secondary_ips):
             offset = _offset(text, base, size)
@@ -70,26 +68,14 @@ def prefix_space(views: Views, subnet: Subnet) -> PrefixSpace | None:
                 occupied.update(range(block[0] >> 4, (block[0] + block[1] + 15) >> 4))
     held = len(singles) + sum(length for _, length in prefixes)
     available = subnet.AvailableIpAddressCount
-    if available is not None and size - RESERVED_PER_SUBNET - held < available:
+    if available is not None and size - AWS_RESERVED - held < available:
         return None
     blocks = size >> 4
     return PrefixSpace(blocks, blocks - len(occupied), len(singles), len(prefixes), len(enis))
 
 
-def _ipv4(text: str) -> int | None:
-    """A dotted-quad IPv4 address as an int; None for anything else. (Hot: tens of thousands
-    of ENI addresses per bundle, where `ipaddress` objects cost 30x more.)"""
-    parts = text.split(".")
-    if len(parts) != 4 or not all(p.isdigit() and len(p) <= 3 for p in parts):
-        return None
-    a, b, c, d = (int(p) for p in parts)
-    if max(a, b, c, d) > 255:
-        return None
-    return (a << 24) | (b << 16) | (c << 8) | d
-
-
 def _offset(text: str | None, base: int, size: int) -> int | None:
-    value = _ipv4(text or "")
+    value = ipv4_int(text)
     if value is None:
         return None
     return value - base if 0 <= value - base < size else None
@@ -97,7 +83,7 @@ def _offset(text: str | None, base: int, size: int) -> int | None:
 
 def _block(text: str, base: int, size: int) -> tuple[int, int] | None:
     address, _, length = text.partition("/")
-    value = _ipv4(address)
+    value = ipv4_int(address)
     if value is None or not length.isdigit() or int(length) > 32:
         return None
     span = 1 << (32 - int(length))

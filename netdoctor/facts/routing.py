@@ -11,15 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 from netdoctor.facts.access import known_id
+from netdoctor.facts.views import DEFAULT_ROUTE
 
 if TYPE_CHECKING:
     from netdoctor.facts.views import NodeView, Views
     from netdoctor.snapshot.aws_types import NatGateway, Route, RouteTable
 
-DEFAULT_ROUTE = "0.0.0.0/0"
 AVAILABLE = "available"
 BLACKHOLE = "blackhole"
 # Route targets that lead to other private networks: peering, transit gateway, VPN gateway.
@@ -89,37 +88,10 @@ class Egress:
 def route_table(
     views: Views, subnet_id: str, vpc_hint: str | None = None
 ) -> tuple[RouteTable | None, bool]:
-    """(table, explicit): the subnet's explicitly associated table, else the main table of its
-    VPC (from the subnet file, else `vpc_hint`). None when the VPC is unknown or no main table
-    of that VPC was collected: never another VPC's main table."""
+    """(table, explicit) for a subnet, by the one rule of `Views.route_table_for`."""
     if not known_id(subnet_id, "subnet-"):
         return None, False
-    explicit, main = _table_index(views)
-    if subnet_id in explicit:
-        return explicit[subnet_id], True
-    subnet = views.subnets_by_id.get(subnet_id)
-    vpc = subnet.VpcId if subnet is not None and subnet.VpcId else vpc_hint
-    return main.get(vpc or ""), False
-
-
-_INDEX: WeakKeyDictionary[Views, tuple[dict[str, RouteTable], dict[str, RouteTable]]] = (
-    WeakKeyDictionary()
-)
-
-
-def _table_index(views: Views) -> tuple[dict[str, RouteTable], dict[str, RouteTable]]:
-    """(subnet id → explicitly associated table, VPC id → main table), built once per snapshot."""
-    if views not in _INDEX:
-        explicit: dict[str, RouteTable] = {}
-        main: dict[str, RouteTable] = {}
-        for table in views.snap.route_tables:
-            for assoc in table.Associations or ():
-                if assoc.SubnetId:
-                    explicit.setdefault(assoc.SubnetId, table)
-                if assoc.Main and table.VpcId:
-                    main.setdefault(table.VpcId, table)
-        _INDEX[views] = (explicit, main)
-    return _INDEX[views]
+    return views.route_table_for(subnet_id, vpc_hint), views.route_table_is_explicit(subnet_id)
 
 
 def subnet_egress(views: Views, subnet_id: str, vpc_hint: str | None = None) -> Egress:

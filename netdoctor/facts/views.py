@@ -40,7 +40,20 @@ class EniView:
     primary_ip: str | None
     secondary_ips: list[str]
     prefixes: list[str]
+    """Delegated IPv4 prefixes (/28)."""
     security_groups: list[str]
+    ipv6_addresses: list[str] = field(default_factory=list)
+    ipv6_prefixes: list[str] = field(default_factory=list)
+    """Delegated IPv6 prefixes (/80)."""
+    public_ips: list[str] = field(default_factory=list)
+    """Public or Elastic IPs associated with the ENI's private addresses."""
+    description: str = ""
+    status: str | None = None
+    """`in-use`, `available` (not attached), … (describe-network-interfaces only)."""
+    requester_id: str | None = None
+    requester_managed: bool | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    vpc_id: str | None = None
 
 
 @dataclass
@@ -110,6 +123,15 @@ def pod_ref(pod: k.Pod) -> str:
     return f"pod/{pod.metadata.namespace or 'default'}/{pod.metadata.name}"
 
 
+def _public_ips(
+    addresses: tuple[a.PrivateIp, ...] | list[a.PrivateIp], association: a.IpAssociation | None
+) -> list[str]:
+    found = [p.Association.PublicIp for p in addresses if p.Association and p.Association.PublicIp]
+    if association is not None and association.PublicIp and association.PublicIp not in found:
+        found.insert(0, association.PublicIp)
+    return found
+
+
 def _eni_from_described(eni: a.NetworkInterface) -> EniView:
     addresses = eni.PrivateIpAddresses or ()
     primary = next((p.PrivateIpAddress for p in addresses if p.Primary), eni.PrivateIpAddress)
@@ -127,6 +149,15 @@ def _eni_from_described(eni: a.NetworkInterface) -> EniView:
         ],
         prefixes=[p.Ipv4Prefix for p in eni.Ipv4Prefixes or () if p.Ipv4Prefix],
         security_groups=[g.GroupId for g in eni.Groups or ()],
+        ipv6_addresses=[x.Ipv6Address for x in eni.Ipv6Addresses or () if x.Ipv6Address],
+        ipv6_prefixes=[x.Ipv6Prefix for x in eni.Ipv6Prefixes or () if x.Ipv6Prefix],
+        public_ips=_public_ips(addresses, eni.Association),
+        description=eni.Description or "",
+        status=eni.Status,
+        requester_id=eni.RequesterId,
+        requester_managed=eni.RequesterManaged,
+        tags=a.tag_map(eni.TagSet),
+        vpc_id=eni.VpcId,
     )
 
 
@@ -146,6 +177,11 @@ def _eni_from_instance(instance: a.Instance, eni: a.InstanceNetworkInterface) ->
         ],
         prefixes=[p.Ipv4Prefix for p in eni.Ipv4Prefixes or () if p.Ipv4Prefix],
         security_groups=[g.GroupId for g in eni.Groups or ()],
+        ipv6_addresses=[x.Ipv6Address for x in eni.Ipv6Addresses or () if x.Ipv6Address],
+        ipv6_prefixes=[x.Ipv6Prefix for x in eni.Ipv6Prefixes or () if x.Ipv6Prefix],
+        public_ips=_public_ips(addresses, eni.Association),
+        status="in-use",
+        vpc_id=instance.VpcId,
     )
 
 
@@ -235,37 +271,64 @@ class Views:
         return dict(found)
 
     @cached_property
-    def _route_tables_by_subnet(self) -> dict[str, a.RouteTable]:
-        return {
-            assoc.SubnetId: table
-            for table in self.snap.route_tables
-            for assoc in table.Associations or ()
-            if assoc.SubnetId
-        }
+    def _route_table_index(
+        self,
+    ) -> tuple[dict[str, list[a.RouteTable]], dict[str, list[a.RouteTable]]]:
+        """(subnet id → tables explicitly associated with it, VPC id → its main tables)."""
+        explicit: dict[str, list[a.RouteTable]] = defaultdict(list)
+        main: dict[str, list[a.RouteTable]] = defaultdict(list)
+        for table in self.snap.route_tables:
+            for assoc in table.Associations or ():
+                if assoc.SubnetId and table not in explicit[assoc.SubnetId]:
+                    explicit[assoc.SubnetId].append(table)
+                if assoc.Main and table.VpcId and table not in main[table.VpcId]:
+                    main[table.VpcId].append(table)
+        return dict(explicit), dict(main)
 
-    @cached_property
-    def _main_route_tables(self) -> dict[str | None, a.RouteTable]:
-        return {
-            table.VpcId: table
-            for table in self.snap.route_tables
-            if any(assoc.Main for assoc in table.Associations or ())
-        }
-
-    def route_table_for(self, subnet_id: str | None) -> a.RouteTable | None:
-        """The subnet's explicitly associated route table, else its VPC's main table."""
+    def route_table_for(
+        self, subnet_id: str | None, vpc_id: str | None = None
+    ) -> a.RouteTable | None:
+        """The route table that governs a subnet: its explicit association, else the main
+        table of its VPC (from describe-subnets, else `vpc_id`). AWS allows one association
+        per subnet and one main table per VPC: when the bundle holds two, it is bad data, noted
+        in `data_notes`, and the answer is None (unknown) rather than a guess. Never another
+        VPC's main table."""
         if not subnet_id:
             return None
-        table = self._route_tables_by_subnet.get(subnet_id)
-        if table is not None:
-            return table
+        explicit, main = self._route_table_index
+        tables = explicit.get(subnet_id)
+        if tables:
+            return tables[0] if len(tables) == 1 else None
         subnet = self.subnets_by_id.get(subnet_id)
-        vpc = subnet.VpcId if subnet else None
-        # Only the main table of the subnet's own VPC: bundles can mix VPCs (or recordings).
-        return self._main_route_tables.get(vpc) if vpc else None
+        vpc = subnet.VpcId if subnet is not None and subnet.VpcId else vpc_id
+        candidates = main.get(vpc or "", [])
+        return candidates[0] if len(candidates) == 1 else None
 
     def route_table_is_explicit(self, subnet_id: str) -> bool:
         """True when the subnet has its own route table association (not the main table)."""
-        return subnet_id in self._route_tables_by_subnet
+        return subnet_id in self._route_table_index[0]
+
+    @cached_property
+    def data_notes(self) -> list[str]:
+        """Contradictions in the bundle that the facts refuse to resolve by guessing (two route
+        tables associated with one subnet, two main tables in one VPC), as one line each."""
+        notes = []
+        explicit, main = self._route_table_index
+        for subnet_id, tables in sorted(explicit.items()):
+            if len(tables) > 1:
+                ids = " and ".join(t.RouteTableId for t in tables)
+                notes.append(
+                    f"aws/ec2-describe-route-tables.json: subnet {subnet_id} is associated with "
+                    f"{ids}; AWS allows one association per subnet, so its routes are unknown"
+                )
+        for vpc_id, tables in sorted(main.items()):
+            if len(tables) > 1:
+                ids = " and ".join(t.RouteTableId for t in tables)
+                notes.append(
+                    f"aws/ec2-describe-route-tables.json: {ids} are both the main table of "
+                    f"{vpc_id}; AWS allows one, so routes of its unassociated subnets are unknown"
+                )
+        return notes
 
     @staticmethod
     def default_route(table: a.RouteTable | None) -> a.Route | None:

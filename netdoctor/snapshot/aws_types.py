@@ -36,7 +36,25 @@ class VpcConfig(Struct):
 
 class KubernetesNetworkConfig(Struct):
     serviceIpv4Cidr: str | None = None
+    serviceIpv6Cidr: str | None = None
     ipFamily: str | None = None
+
+
+class ComputeConfig(Struct):
+    """EKS Auto Mode: `enabled` when EKS runs the nodes' networking and storage itself."""
+
+    enabled: bool | None = None
+    nodePools: list[str] | None = None
+
+
+class HealthIssue(Struct):
+    code: str | None = None
+    message: str | None = None
+    resourceIds: list[str] | None = None
+
+
+class ClusterHealth(Struct):
+    issues: list[HealthIssue] | None = None
 
 
 class Cluster(Struct):
@@ -47,6 +65,8 @@ class Cluster(Struct):
     status: str | None = None
     resourcesVpcConfig: VpcConfig = msgspec.field(default_factory=VpcConfig)
     kubernetesNetworkConfig: KubernetesNetworkConfig | None = None
+    computeConfig: ComputeConfig | None = None
+    health: ClusterHealth | None = None
 
 
 class DescribeCluster(Struct):
@@ -60,10 +80,20 @@ class CidrBlockAssociation(Struct):
     CidrBlock: str | None = None
 
 
+class CidrBlockState(Struct):
+    State: str | None = None
+
+
+class Ipv6CidrBlockAssociation(Struct):
+    Ipv6CidrBlock: str | None = None
+    Ipv6CidrBlockState: CidrBlockState | None = None
+
+
 class Vpc(Struct):
     VpcId: str = ""
     CidrBlock: str | None = None
     CidrBlockAssociationSet: list[CidrBlockAssociation] | None = None
+    Ipv6CidrBlockAssociationSet: list[Ipv6CidrBlockAssociation] | None = None
     IsDefault: bool | None = None
     Tags: list[Tag] | None = None
 
@@ -98,6 +128,8 @@ class Subnet(Struct):
     AvailabilityZoneId: str | None = None
     AvailableIpAddressCount: int | None = None
     MapPublicIpOnLaunch: bool | None = None
+    Ipv6CidrBlockAssociationSet: list[Ipv6CidrBlockAssociation] | None = None
+    Ipv6Native: bool | None = None
     Tags: list[Tag] | None = None
 
 
@@ -121,6 +153,10 @@ class Route(Struct):
     VpcPeeringConnectionId: str | None = None
     NetworkInterfaceId: str | None = None
     InstanceId: str | None = None
+    EgressOnlyInternetGatewayId: str | None = None
+    CarrierGatewayId: str | None = None
+    LocalGatewayId: str | None = None
+    CoreNetworkArn: str | None = None
     State: str | None = None
     Origin: str | None = None
 
@@ -132,8 +168,12 @@ class Route(Struct):
             self.GatewayId,
             self.TransitGatewayId,
             self.VpcPeeringConnectionId,
+            self.EgressOnlyInternetGatewayId,
             self.NetworkInterfaceId,
             self.InstanceId,
+            self.CarrierGatewayId,
+            self.LocalGatewayId,
+            self.CoreNetworkArn,
         ):
             if value:
                 return value
@@ -195,15 +235,30 @@ class GroupIdentifier(Struct):
     GroupName: str | None = None
 
 
+class IpAssociation(Struct):
+    """The public (Elastic) IP associated with an ENI or one of its private IPs."""
+
+    PublicIp: str | None = None
+
+
 class PrivateIp(Struct):
     """One entry of `PrivateIpAddresses` (named apart from the `PrivateIpAddress` field)."""
 
     PrivateIpAddress: str | None = None
     Primary: bool | None = None
+    Association: IpAssociation | None = None
 
 
 class Ipv4Prefix(Struct):
     Ipv4Prefix: str | None = None
+
+
+class Ipv6Address(Struct):
+    Ipv6Address: str | None = None
+
+
+class Ipv6Prefix(Struct):
+    Ipv6Prefix: str | None = None
 
 
 class Attachment(Struct):
@@ -220,6 +275,9 @@ class InstanceNetworkInterface(Struct):
     Attachment: Attachment | None = None
     PrivateIpAddresses: list[PrivateIp] | None = None
     Ipv4Prefixes: list[Ipv4Prefix] | None = None
+    Ipv6Addresses: list[Ipv6Address] | None = None
+    Ipv6Prefixes: list[Ipv6Prefix] | None = None
+    Association: IpAssociation | None = None
     Groups: list[GroupIdentifier] | None = None
 
 
@@ -300,6 +358,11 @@ class NetworkInterface(Struct):
     Attachment: Attachment | None = None
     PrivateIpAddresses: list[PrivateIp] | None = None
     Ipv4Prefixes: list[Ipv4Prefix] | None = None
+    Ipv6Addresses: list[Ipv6Address] | None = None
+    Ipv6Prefixes: list[Ipv6Prefix] | None = None
+    Association: IpAssociation | None = None
+    RequesterId: str | None = None
+    RequesterManaged: bool | None = None
     Groups: list[GroupIdentifier] | None = None
     TagSet: list[Tag] | None = None
 

@@ -21,10 +21,10 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from netdoctor.errors import BundleError
+from netdoctor.frontends.serve.columns import human_duration
 from netdoctor.frontends.serve.kubeconfig import is_ours, kubeconfig_dict, write_kubeconfig
 from netdoctor.frontends.serve.server import BundleApiServer, RequestRecord
 from netdoctor.snapshot.bundle import open_bundle
-from netdoctor.frontends.serve.columns import human_duration
 from netdoctor.snapshot.kinds import API_KINDS, KINDS_BY_FILE, find_kind
 
 REPO = Path(__file__).resolve().parents[2]

@@ -10,11 +10,10 @@ from netdoctor.explore import (
     build_chain,
     node_capacity,
     parse_ref,
-    prefix_room,
     raw_object,
     subnet_capacity,
 )
-from netdoctor.facts.views import EniView, pod_ref
+from netdoctor.facts.views import pod_ref
 from tests.conftest import FOREIGN, HEALTHY, open_snapshot
 from tests.tui.conftest import BAD_NODE, BROKEN
 
@@ -127,32 +126,6 @@ def test_raw_object_is_the_bundles_own_json_sliced_or_parsed_alike() -> None:
     table = raw_object(snap, "rtb-0d73a8de95715852c")
     assert table is not None and table.data["Tags"][0]["Value"] == "atlas-demo-vpc-public"
     assert raw_object(snap, "subnet/subnet-missing") is None
-
-
-def _eni(*ips: str, prefixes: tuple[str, ...] = ()) -> EniView:
-    return EniView(
-        "eni-1",
-        "subnet-1",
-        None,
-        1,
-        0,
-        "interface",
-        ips[0] if ips else None,
-        list(ips[1:]),
-        list(prefixes),
-        [],
-    )
-
-
-def test_prefix_room_counts_aligned_28_blocks_free_of_addresses_prefixes_and_reserved() -> None:
-    # A /26 has 4 blocks: .0 (reserved .0-.3), .16, .32, .48 (broadcast .63).
-    assert prefix_room("10.0.0.0/26", []) == (4, 2)
-    # An address in .16 and a prefix at .32: nothing left.
-    assert prefix_room("10.0.0.0/26", [_eni("10.0.0.20", prefixes=("10.0.0.32/28",))]) == (4, 0)
-    # Addresses outside the subnet do not count; a /27 prefix takes two blocks.
-    assert prefix_room("10.0.0.0/25", [_eni("10.9.9.9", prefixes=("10.0.0.32/27",))]) == (8, 4)
-    assert prefix_room("10.0.0.0/29", []) == (0, 0)
-    assert prefix_room("not a cidr", []) is None
 
 
 def test_capacity_rows_flag_overstated_max_pods_and_a_full_subnet() -> None:

@@ -13,7 +13,6 @@ from netdoctor.engine.registry import load_checks
 from netdoctor.errors import UsageError
 from netdoctor.models import Report
 from netdoctor.snapshot.archive import SizeLimits
-from netdoctor.snapshot.bundle import open_bundle
 from netdoctor.snapshot.snapshot import Snapshot
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?\s*$", re.I)
@@ -84,17 +83,17 @@ def selected_checks(args: argparse.Namespace) -> list[Check]:
 
 @contextmanager
 def open_snapshot(path: str | Path, args: argparse.Namespace) -> Iterator[Snapshot]:
-    """Open a bundle as a Snapshot; an extracted archive is removed afterwards. A frame of a
-    recorded incident (`INCIDENT/frames/0003`) may follow its links into the incident."""
-    from netdoctor.sources.incident.reader import incident_root_of
+    """The bundle at `path` as a Snapshot, with the size caps the user asked for (the one
+    opener: `netdoctor.sources.open`)."""
+    from netdoctor.sources.open import opened
 
-    with open_bundle(path, size_limits(args), trusted_root=incident_root_of(path)) as bundle:
-        yield Snapshot(bundle)
+    with opened(path, size_limits(args)) as snap:
+        yield snap
 
 
 def add_live_options(parser: argparse.ArgumentParser) -> None:
     """`--live` and where to capture from; BUNDLE becomes optional."""
-    from netdoctor.frontends.commands.capture import add_live_source_options
+    from netdoctor.frontends.commands.live_source import add_live_source_options
 
     parser.add_argument(
         "--live",
@@ -117,7 +116,8 @@ def open_source(args: argparse.Namespace, checks: list[Check] | None = None) -> 
         return
     if args.bundle:
         raise UsageError("give either BUNDLE or --live, not both")
-    from netdoctor.frontends.commands.capture import live_options, run_capture
+    from netdoctor.frontends.commands.capture import run_capture
+    from netdoctor.frontends.commands.live_source import live_options
 
     options = live_options(args, None)
     if checks is not None:

@@ -41,7 +41,7 @@ examples:
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register `netdoctor record`."""
-    from netdoctor.frontends.commands.capture import add_live_source_options
+    from netdoctor.frontends.commands.live_source import add_live_source_options
 
     parser = subparsers.add_parser(
         "record",
@@ -125,7 +125,8 @@ def _say(quiet: bool) -> Callable[[str], None]:
 
 def _live_capture(args: argparse.Namespace) -> Capture:
     """One live capture per call into a temp bundle, with one redaction key for all frames."""
-    from netdoctor.frontends.commands.capture import live_options, report_missing
+    from netdoctor.frontends.commands.capture import report_missing
+    from netdoctor.frontends.commands.live_source import live_options
     from netdoctor.sources.incident.recorder import Captured
     from netdoctor.sources.live.capture import capture
 
@@ -149,11 +150,11 @@ def _bundle_frames(
 ) -> list[Captured]:
     """Frames from bundles and from other incidents' frames, oldest captured_at first."""
     from netdoctor.frontends.commands.common import size_limits
-    from netdoctor.snapshot.bundle import open_bundle
     from netdoctor.snapshot.snapshot import Snapshot
     from netdoctor.sources.incident.clock import parse_time
     from netdoctor.sources.incident.reader import is_incident, open_incident
     from netdoctor.sources.incident.recorder import Captured
+    from netdoctor.sources.open import open_path
 
     found: list[tuple[float, str, Captured]] = []
     for source in sources:
@@ -170,7 +171,7 @@ def _bundle_frames(
                     )
                 )
             continue
-        bundle = open_bundle(source, size_limits(args))
+        bundle = open_path(source, size_limits(args))
         closers.append(bundle.close)
         time = parse_time(Snapshot(bundle).info.captured_at)
         if time is None:

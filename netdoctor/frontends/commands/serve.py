@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     from netdoctor.frontends.commands.common import size_limits
     from netdoctor.frontends.serve.kubeconfig import is_ours, write_kubeconfig
     from netdoctor.frontends.serve.server import BundleApiServer, RequestRecord
-    from netdoctor.snapshot.bundle import open_bundle
+    from netdoctor.sources.open import open_path
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     # on big bundles, and no multi-second GC pauses mid-request later).
     gc.disable()
     try:
-        with open_bundle(args.bundle, size_limits(args)) as bundle:
+        with open_path(args.bundle, size_limits(args)) as bundle:
             server = BundleApiServer.from_loader(
                 bundle.read_json,
                 port=args.port,

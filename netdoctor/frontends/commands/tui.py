@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from netdoctor.errors import BundleError, UsageError
 from netdoctor.frontends.commands import summary
 from netdoctor.frontends.commands.common import add_bundle_options, add_check_selection, size_limits
+from netdoctor.frontends.commands.live_source import add_live_source_options, live_options
 
 if TYPE_CHECKING:
     from netdoctor.frontends.tui.loader import Opener
@@ -27,12 +28,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("bundle", nargs="?", metavar="BUNDLE", help="bundle directory or archive")
-    live = parser.add_argument_group("live cluster")
-    live.add_argument("--live", action="store_true", help="capture from the current cluster")
-    live.add_argument("--context", metavar="C", help="kubeconfig context (default: current)")
-    live.add_argument("--cluster", metavar="NAME", help="EKS cluster name")
-    live.add_argument("--region", metavar="R", help="AWS region")
-    live.add_argument("--profile", metavar="P", help="AWS CLI profile")
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="capture from the kubeconfig context and its AWS account (again on every reload)",
+    )
+    add_live_source_options(parser)
     add_check_selection(parser)
     add_bundle_options(parser)
     parser.set_defaults(run=run)
@@ -46,7 +47,7 @@ def live_opener(args: argparse.Namespace) -> Opener:
     """
     from netdoctor.sources.live.opener import LiveOpener
 
-    return LiveOpener.from_args(args)
+    return LiveOpener(live_options(args, None))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,8 +11,8 @@ from netdoctor.engine.api import Check
 from netdoctor.engine.registry import load_checks
 from netdoctor.errors import BundleError, NetdoctorError
 from netdoctor.snapshot.archive import SizeLimits
-from netdoctor.snapshot.bundle import open_bundle
 from netdoctor.snapshot.snapshot import Snapshot
+from netdoctor.sources.open import open_snapshot
 
 Opener = Callable[[], Snapshot]
 """Makes a fresh Snapshot: opens a bundle, captures from a live cluster, or picks a frame."""
@@ -55,7 +55,7 @@ class RunPlan:
             return self.opener()
         if self.bundle is None:
             raise NetdoctorError("nothing to load: give a bundle path")
-        return Snapshot(open_bundle(self.bundle, self.limits))
+        return open_snapshot(self.bundle, self.limits)
 
     def load_checks(self, warn: Callable[[str], None]) -> list[Check]:
         """The selected checks; broken check modules are reported through `warn`.

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import atexit
 import threading
-from typing import Any
 
-from netdoctor.snapshot.bundle import open_bundle
 from netdoctor.snapshot.snapshot import Snapshot
 from netdoctor.sources.live.capture import CaptureOptions, CaptureResult, capture
+from netdoctor.sources.open import open_snapshot
 
 
 class LiveOpener:
@@ -27,24 +26,6 @@ class LiveOpener:
         self._lock = threading.Lock()
         atexit.register(self.close)
 
-    @classmethod
-    def from_args(cls, args: Any) -> LiveOpener:
-        """From parsed `--context --cluster --region --profile …` options (absent ones unset)."""
-        namespaces = tuple(
-            n.strip() for value in getattr(args, "namespace", None) or [] for n in value.split(",")
-        )
-        return cls(
-            CaptureOptions(
-                kubeconfig=getattr(args, "kubeconfig", None),
-                context=getattr(args, "context", None),
-                cluster=getattr(args, "cluster", None),
-                region=getattr(args, "region", None),
-                profile=getattr(args, "profile", None),
-                namespaces=tuple(n for n in namespaces if n),
-                timeout=getattr(args, "request_timeout", None) or 30.0,
-            )
-        )
-
     @property
     def last(self) -> CaptureResult | None:
         """The latest capture (its `missing` says what the Snapshot lacks, and why)."""
@@ -57,7 +38,7 @@ class LiveOpener:
             self.kept.append(result)
             while len(self.kept) > 2:
                 self.kept.pop(0).cleanup()
-            return Snapshot(open_bundle(result.path))
+            return open_snapshot(result.path)
 
     def close(self) -> None:
         """Remove every temporary bundle still kept."""
