@@ -14,21 +14,46 @@ A check is a class with its metadata as data and a `run(snap)` generator of find
                     yield self.finding(Severity.WARNING, f"Node {view.name} has no zone",
                                        resources=[view.ref], evidence=["no zone label"])
 
-The runner decides the status: a missing needed file → skip, an exception → error,
-no findings → pass, findings → fail. A check never performs I/O.
+The runner decides the status: a missing needed file → skip, a platform the check does not
+apply to (`applies_to`) → skip, an exception → error, findings → fail, no findings but a
+mechanism that could not run for lack of data (`mechanisms`, or `yield self.unchecked(...)`) →
+partial, else pass. A check never performs I/O.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import ClassVar
 
-from netdoctor.models import Finding, Severity
+from netdoctor.facts import platform as applies
+from netdoctor.models import CauseHint, Finding, Severity, Unchecked
 from netdoctor.snapshot import files
 from netdoctor.snapshot.snapshot import Snapshot
 
-__all__ = ["Check", "Finding", "Iterator", "Severity", "Snapshot", "files"]
+__all__ = [
+    "CauseHint",
+    "Check",
+    "Finding",
+    "Iterator",
+    "Mechanism",
+    "Severity",
+    "Snapshot",
+    "Unchecked",
+    "applies",
+    "files",
+]
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """One thing a check looks for, and the bundle files it cannot judge without. When one of
+    them is absent the runner lists the mechanism as `unchecked` and the check cannot `pass`."""
+
+    name: str
+    needs: tuple[str, ...]
+
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _KNOWN_FILES = frozenset((files.META, *files.ALL_FILES))
@@ -52,6 +77,11 @@ class Check:
     provides: ClassVar[tuple[str, ...]] = ()
     """Playbook placeholders the check's findings fill (`node`, `subnet_id`...); `cluster`
     and `region` come from the snapshot and need not be listed."""
+    applies_to: ClassVar[tuple[applies.Requirement, ...]] = ()
+    """Platform conditions (`applies.VPC_CNI`, `applies.IPV4_PODS`...): one that does not hold
+    makes the check `skip` as not applicable, with the requirement's sentence."""
+    mechanisms: ClassVar[tuple[Mechanism, ...]] = ()
+    """What the check looks for beyond `needs`, each with the files it cannot do without."""
 
     source: str = "built-in"
     """Where the check was loaded from (set by the registry)."""
@@ -64,7 +94,10 @@ class Check:
             raise TypeError(f"{cls.__name__}: id {cls.id!r} is not kebab-case")
         if not cls.title.strip():
             raise TypeError(f"{cls.__name__}: title is empty")
-        unknown = [rel for rel in (*cls.needs, *cls.wants) if rel not in _KNOWN_FILES]
+        mechanism_files = [rel for m in cls.mechanisms for rel in m.needs]
+        unknown = [
+            rel for rel in (*cls.needs, *cls.wants, *mechanism_files) if rel not in _KNOWN_FILES
+        ]
         if unknown:
             raise TypeError(
                 f"{cls.__name__}: needs/wants name unknown bundle files {unknown}; "
@@ -73,9 +106,21 @@ class Check:
         if cls.playbook is None:
             cls.playbook = cls.id
 
-    def run(self, snap: Snapshot) -> Iterable[Finding]:
-        """Yield the findings for this snapshot. Pure: no I/O, no global state."""
+    def run(self, snap: Snapshot) -> Iterable[Finding | Unchecked]:
+        """Yield the findings for this snapshot, and an `Unchecked` for each mechanism that
+        could not run for lack of data. Pure: no I/O, no global state."""
         raise NotImplementedError
+
+    @staticmethod
+    def cause_hint(check: str, *resources: str) -> CauseHint:
+        """Where this finding's root cause may be reported: a finding of `check` that names
+        one of `resources` (the runner links the two and ranks the cause first)."""
+        return CauseHint(check=check, resources=tuple(resources))
+
+    @staticmethod
+    def unchecked(mechanism: str, *missing: str) -> Unchecked:
+        """A mechanism that could not run because these bundle files are absent."""
+        return Unchecked(mechanism=mechanism, missing=list(missing))
 
     def finding(
         self,
@@ -86,6 +131,7 @@ class Check:
         evidence: Iterable[str] = (),
         playbook: str | None = None,
         params: dict[str, str] | None = None,
+        cause: CauseHint | None = None,
     ) -> Finding:
         """Build a finding with this check's defaults.
 
@@ -96,6 +142,8 @@ class Check:
             evidence: facts from the bundle that prove it, with numbers.
             playbook: a playbook id other than the check's own.
             params: values for the playbook's command placeholders (`subnet_id`, `node`...).
+            cause: where the root cause of this finding may be reported (another check's
+                finding naming one of these resources): the runner links the two.
         """
         return Finding(
             severity=severity or self.severity,
@@ -104,4 +152,5 @@ class Check:
             evidence=tuple(evidence),
             playbook=playbook or self.playbook,
             params=params or {},
+            cause=cause,
         )

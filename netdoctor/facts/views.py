@@ -19,6 +19,7 @@ from netdoctor.snapshot import k8s_types as k
 from netdoctor.snapshot.quantity import parse_count
 
 if TYPE_CHECKING:
+    from netdoctor.facts.platform import Platform
     from netdoctor.snapshot.snapshot import Snapshot
 
 INSTANCE_TYPE_LABELS = ("node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type")
@@ -197,6 +198,13 @@ class Views:
     def cni(self) -> CniSettings:
         """aws-node settings with documented defaults; `found` is False without aws-node."""
         return cni_settings(self.snap.daemonsets)
+
+    @cached_property
+    def platform(self) -> Platform:
+        """The networking platform: the CNI and its IPAM, the IP family, the node kinds."""
+        from netdoctor.facts.platform import detect
+
+        return detect(self)
 
     @cached_property
     def max_pods_input(self) -> MaxPodsInput:

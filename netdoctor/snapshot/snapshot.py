@@ -37,6 +37,8 @@ class Meta(k.Struct):
     region: str | None = None
     captured_at: str | None = None
     source: str | None = None
+    missing: Any = None
+    """`netdoctor capture`'s record of files it could not collect: file → why."""
 
 
 # The typed shape of each bundle file.
@@ -98,6 +100,9 @@ class Snapshot:
         """Decode big Lists item by item so a UI thread keeps the GIL's attention (TUI)."""
         self._docs: dict[str, Any] = {}
         self._raw: dict[str, Any] = {}
+        self.capture_notes: dict[str, str] = {}
+        """What capture recorded about each file it could not collect (meta.json `missing`:
+        the denied call and the grant it needs), by bundle path."""
         self.info = self._read_meta()
         """The `snapshot` block of the report (cluster, region, captured_at, source)."""
 
@@ -166,7 +171,14 @@ class Snapshot:
                 raise BundleError(
                     f"{f.META}: captured_at: expected an RFC 3339 time, got {meta.captured_at!r}"
                 ) from None
-        return SnapshotInfo(**msgspec.structs.asdict(meta))
+        if isinstance(meta.missing, dict):
+            self.capture_notes = {str(k): str(v) for k, v in meta.missing.items()}
+        return SnapshotInfo(
+            cluster=meta.cluster,
+            region=meta.region,
+            captured_at=meta.captured_at,
+            source=meta.source,
+        )
 
     # --- Kubernetes ----------------------------------------------------------------------
 

@@ -140,8 +140,8 @@ def test_lasting_faults_are_recorded_and_checks_skip(live, tmp_path: Path, capsy
     skipped = [r for r in report["results"] if r["status"] == "skip"]
     assert skipped, "some built-in check needs a file that is missing"
     for r in skipped:
-        named = [rel for rel in missing if rel in r["reason"]]
-        assert named and all(f"{rel} (capture: {missing[rel]})" in r["reason"] for rel in named)
+        named = {m["file"]: m["capture"] for m in r["missing"]}
+        assert named and all(named[rel] == missing[rel] for rel in named if rel in missing)
 
 
 def test_a_crd_that_is_not_installed_is_absent_not_an_error(live, tmp_path: Path) -> None:
@@ -197,4 +197,5 @@ def test_check_live_reports_capture_gaps_on_stderr(live, tmp_path, monkeypatch, 
     assert "capture: k8s/nodes.json: 3 items, 1 page" in err
     pod_ip = next(r for r in report["results"] if r["check"] == "pod-ip-capacity")
     assert pod_ip["status"] == "skip"
-    assert "(needs RBAC list daemonsets.apps in kube-system)" in pod_ip["reason"]
+    (gap,) = (m for m in pod_ip["missing"] if m["file"] == "k8s/daemonsets.json")
+    assert "(needs RBAC list daemonsets.apps in kube-system)" in gap["capture"]

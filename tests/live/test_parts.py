@@ -17,7 +17,6 @@ from netdoctor.sources.live.hints import (
     load_kubeconfig,
     region_of_zone,
 )
-from netdoctor.sources.live.permissions import explain_skip
 from netdoctor.sources.live.redact import MARKER, IdRedactor, is_cni_setting, redact_k8s_item
 from netdoctor.sources.live.writer import BundleWriter
 
@@ -214,15 +213,24 @@ def test_paginated_aws_output_is_merged_under_its_key() -> None:
     assert (doc, pages) == ({"Subnets": [{"SubnetId": "subnet-1"}, {"SubnetId": "subnet-2"}]}, 2)
 
 
-def test_skip_reasons_gain_what_capture_recorded() -> None:
-    missing = {
-        f.AWS_VPC_ENDPOINTS: "UnauthorizedOperation: no (needs IAM ec2:DescribeVpcEndpoints)"
-    }
+def test_skips_carry_what_capture_recorded(tmp_path) -> None:
+    import json
 
-    reason = explain_skip(f"missing {f.AWS_CLUSTER}, {f.AWS_VPC_ENDPOINTS}", missing)
+    from netdoctor.engine.api import Check
+    from netdoctor.engine.runner import run_checks
+    from netdoctor.snapshot.bundle import open_bundle
+    from netdoctor.snapshot.snapshot import Snapshot
 
-    assert reason == (
-        f"missing {f.AWS_CLUSTER}, {f.AWS_VPC_ENDPOINTS} (capture: UnauthorizedOperation: no "
-        "(needs IAM ec2:DescribeVpcEndpoints))"
-    )
-    assert explain_skip("ValueError: boom", missing) == "ValueError: boom"
+    class NeedsEndpoints(Check):
+        id = "t-needs-endpoints"
+        title = "needs endpoints"
+        needs = (f.AWS_CLUSTER, f.AWS_VPC_ENDPOINTS)
+
+    why = "UnauthorizedOperation: no (needs IAM ec2:DescribeVpcEndpoints)"
+    (tmp_path / "meta.json").write_text(json.dumps({"missing": {f.AWS_VPC_ENDPOINTS: why}}))
+    (result,) = run_checks([NeedsEndpoints()], Snapshot(open_bundle(tmp_path))).results
+
+    assert [(m.file, m.capture) for m in result.missing] == [
+        (f.AWS_CLUSTER, None),
+        (f.AWS_VPC_ENDPOINTS, why),
+    ]

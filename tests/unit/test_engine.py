@@ -102,9 +102,22 @@ def test_runner_decides_fail_pass_skip_error(
         "status": "pass",
         "reason": "",
         "findings": [],
+        "reason_code": None,
+        "missing": [],
+        "unchecked": [],
     }
-    assert by_id["acme-needs-missing"]["status"] == "skip"
-    assert by_id["acme-needs-missing"]["reason"] == "missing aws/ec2-describe-vpc-endpoints.json"
+    skipped = by_id["acme-needs-missing"]
+    assert skipped["status"] == "skip"
+    assert skipped["reason"] == "missing aws/ec2-describe-vpc-endpoints.json"
+    assert skipped["reason_code"] == "missing_data"
+    assert skipped["missing"] == [
+        {
+            "file": "aws/ec2-describe-vpc-endpoints.json",
+            "collect": "aws ec2 describe-vpc-endpoints --filters Name=vpc-id,Values=$VPC"
+            " > aws/ec2-describe-vpc-endpoints.json",
+            "capture": None,
+        }
+    ]
     assert by_id["acme-crashes"]["status"] == "error"
     assert by_id["acme-crashes"]["reason"] == "KeyError: 'spec'"
     assert result.code == 1  # a critical finding, default --fail-on warning

@@ -11,7 +11,6 @@ from netdoctor.frontends.commands.common import (
     add_bundle_options,
     add_check_selection,
     add_live_options,
-    explain_skips,
     open_source,
     selected_checks,
 )
@@ -87,6 +86,6 @@ def run(args: argparse.Namespace) -> int:
 
         raise UsageError("--frame needs a recorded incident; BUNDLE is a single snapshot")
     with open_source(args, checks) as snap:
-        report = explain_skips(run_checks(checks, snap), snap)
+        report = run_checks(checks, snap)
     print_report(report, args.format)
     return exit_status(report, args.fail_on)

@@ -11,7 +11,6 @@ from pathlib import Path
 from netdoctor.engine.api import Check
 from netdoctor.engine.registry import load_checks
 from netdoctor.errors import UsageError
-from netdoctor.models import Report
 from netdoctor.snapshot.archive import SizeLimits
 from netdoctor.snapshot.snapshot import Snapshot
 
@@ -128,21 +127,3 @@ def open_source(args: argparse.Namespace, checks: list[Check] | None = None) -> 
             yield snap
     finally:
         result.cleanup()
-
-
-def explain_skips(report: Report, snap: Snapshot) -> Report:
-    """Skip reasons completed with what capture recorded in meta.json `missing` (the denied
-    call and the permission that would fill the gap)."""
-    from netdoctor.snapshot import files
-
-    meta = snap.raw(files.META) if snap.has(files.META) else None
-    if not isinstance(meta, dict) or not meta.get("missing"):
-        return report
-    from netdoctor.sources.live.permissions import explain_skip, missing_of
-
-    missing = missing_of(meta)
-    results = [
-        r.model_copy(update={"reason": explain_skip(r.reason, missing)}) if r.reason else r
-        for r in report.results
-    ]
-    return report.model_copy(update={"results": results})

@@ -81,5 +81,3 @@ def live_options(args: argparse.Namespace, output: Path | None) -> CaptureOption
         redact_key=key,
         timeout=args.request_timeout,
     )
-
-

@@ -16,11 +16,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from netdoctor import __version__
-from netdoctor.engine.runner import cheapest_first, iter_results
+from netdoctor.engine.runner import build_report, cheapest_first, iter_results
 from netdoctor.errors import NetdoctorError
 from netdoctor.frontends.tui.export import export_report
-from netdoctor.frontends.tui.loader import Opener, RunPlan, cni_version, missing_needs
+from netdoctor.frontends.tui.loader import Opener, RunPlan, cni_version
 from netdoctor.frontends.tui.messages import (
     CheckFinished,
     FindingChosen,
@@ -38,7 +37,6 @@ from netdoctor.frontends.tui.screens.inspector import InspectorScreen
 from netdoctor.frontends.tui.screens.triage import TriageScreen
 from netdoctor.frontends.tui.state import CheckInfo, RunState
 from netdoctor.frontends.tui.widgets.header import header_text
-from netdoctor.models import Report, Status
 from netdoctor.snapshot.archive import SizeLimits
 from netdoctor.snapshot.snapshot import Snapshot
 
@@ -106,12 +104,12 @@ class NetdoctorApp(App[None]):
         for check, result in zip(order, iter_results(order, snap, progressive=True), strict=True):
             if worker.is_cancelled:
                 return
-            missing = missing_needs(check, snap) if result.status is Status.SKIP else ()
+            missing = tuple(m.file for m in result.missing)
             results[check.id] = result
             self.post_message(CheckFinished(run, result, missing, len(results), len(checks)))
         # The report lists checks in load order, exactly as `netdoctor check` does.
         ordered = [results[check.id] for check in checks]
-        report = Report(netdoctor=__version__, snapshot=snap.info, results=ordered)
+        report = build_report(ordered, snap)
         self.post_message(RunCompleted(run, report))
 
     def on_snapshot_loaded(self, message: SnapshotLoaded) -> None:

@@ -78,8 +78,3 @@ def cni_version(snap: Snapshot) -> str:
     if not cni.found:
         return "no aws-node"
     return cni.version_text
-
-
-def missing_needs(check: Check, snap: Snapshot) -> tuple[str, ...]:
-    """The check's needed files that the bundle lacks (why it skipped)."""
-    return tuple(rel for rel in check.needs if not snap.has(rel))

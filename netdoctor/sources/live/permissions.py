@@ -7,7 +7,6 @@ This module imports neither `kubernetes` nor `boto3`: the CLI uses it to explain
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from netdoctor.snapshot import files as f
 
@@ -80,25 +79,3 @@ def permission_for(bundle_file: str) -> str:
 def needs_note(bundle_file: str) -> str:
     """` (needs IAM ec2:DescribeSubnets)`: appended to access-denied reasons in `missing`."""
     return f" (needs {permission_for(bundle_file)})"
-
-
-def missing_of(meta: Any) -> dict[str, str]:
-    """The `missing` record of a parsed meta.json, `{}` when absent or malformed."""
-    missing = meta.get("missing") if isinstance(meta, dict) else None
-    if not isinstance(missing, dict):
-        return {}
-    return {str(k): str(v) for k, v in missing.items()}
-
-
-def explain_skip(reason: str, missing: dict[str, str]) -> str:
-    """A runner skip reason (`missing a, b`) with what capture recorded about each file.
-
-    `missing aws/x.json` → `missing aws/x.json (capture: AccessDenied: … (needs IAM ec2:…))`.
-    """
-    if not missing or not reason.startswith("missing "):
-        return reason
-    parts = []
-    for rel in reason.removeprefix("missing ").split(", "):
-        why = missing.get(rel)
-        parts.append(f"{rel} (capture: {why})" if why else rel)
-    return "missing " + ", ".join(parts)

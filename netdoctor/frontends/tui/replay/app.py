@@ -17,7 +17,7 @@ from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from netdoctor.frontends.tui.app import NetdoctorApp
-from netdoctor.frontends.tui.loader import RunPlan, cni_version, missing_needs
+from netdoctor.frontends.tui.loader import RunPlan, cni_version
 from netdoctor.frontends.tui.messages import LoadWarned
 from netdoctor.frontends.tui.replay.help import ReplayHelpScreen
 from netdoctor.frontends.tui.replay.messages import FrameAnalysed, IncidentAnalysed, IncidentOpened
@@ -27,7 +27,6 @@ from netdoctor.frontends.tui.screens.error import ErrorScreen
 from netdoctor.frontends.tui.screens.help import HelpScreen
 from netdoctor.frontends.tui.state import CheckInfo, RunState
 from netdoctor.frontends.tui.widgets.findings_table import FindingsTable
-from netdoctor.models import Status
 from netdoctor.snapshot.archive import SizeLimits
 from netdoctor.snapshot.snapshot import Snapshot
 from netdoctor.sources.incident.analysis import FrameAnalysis, IncidentAnalysis, analyse
@@ -106,13 +105,10 @@ class ReplayApp(NetdoctorApp):
         self.post_message(IncidentOpened(run, incident))
         checks = self.plan.load_checks(lambda text: self.post_message(LoadWarned(run, text)))
         infos = [CheckInfo.of(c) for c in checks]
-        by_id = {c.id: c for c in checks}
 
         def on_frame(item: FrameAnalysis, snap: Snapshot) -> None:
             missing = {
-                r.check: missing_needs(by_id[r.check], snap)
-                for r in item.report.results
-                if r.status is Status.SKIP and r.check in by_id
+                r.check: tuple(m.file for m in r.missing) for r in item.report.results if r.missing
             }
             self.post_message(FrameAnalysed(run, item, infos, cni_version(snap), missing))
 
