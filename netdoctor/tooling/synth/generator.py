@@ -18,9 +18,10 @@ from netdoctor.tooling.synth.enis import describe_eni
 from netdoctor.tooling.synth.events import EventLog, scheduling_message
 from netdoctor.tooling.synth.exposure import Exposure, build_exposure
 from netdoctor.tooling.synth.ids import IdGen
-from netdoctor.tooling.synth.instance_data import describe_instance_type
+from netdoctor.tooling.synth.instance_data import INSTANCE_TYPES, describe_instance_type
 from netdoctor.tooling.synth.kube_system import configmaps, daemonsets, system_workloads
 from netdoctor.tooling.synth.nodes import (
+    HEALTHY_MIX,
     HOST_NETWORK_PODS,
     Node,
     allocate,
@@ -79,20 +80,30 @@ def generate(
     cluster: str = DEFAULT_CLUSTER,
     region: str = DEFAULT_REGION,
     progress: ProgressCallback | None = None,
+    node_groups: Sequence[tuple[str, str, int]] | None = None,
 ) -> SynthSummary:
     """Write a realistic, internally consistent bundle to `out_dir`; same arguments, same bytes.
 
     `pods_per_node` counts every pod of a healthy node, aws-node and kube-proxy included, and is
     capped by the node's max-pods and ENI capacity. Nodes of the problems' `bad-*` node groups
-    count towards `nodes`. Raises UsageError, before writing anything, for unknown problems,
-    impossible sizes or malformed names.
+    count towards `nodes`. `node_groups` replaces the default healthy mix with (name, instance
+    type, weight) groups, split over the healthy nodes by weight and spread round-robin over the
+    zones (the fixture builders use one small group). Raises UsageError, before writing
+    anything, for unknown problems, impossible sizes or malformed names.
     """
     names = parse_problems(problems)
     seeding = Seeding(frozenset(names))
     _validate(nodes, pods_per_node, seeding, cluster, region)
+    mix = tuple(node_groups) if node_groups is not None else HEALTHY_MIX
+    unknown = [itype for _, itype, _ in mix if itype not in INSTANCE_TYPES]
+    if unknown:
+        raise UsageError(
+            f"unknown instance type(s) {', '.join(unknown)}; synth knows "
+            f"{', '.join(sorted(INSTANCE_TYPES))}"
+        )
     report = progress or (lambda stage, done, total: None)
     report("plan", 0, 1)
-    world = _plan(Context(cluster, region, seed, seeding, pods_per_node), nodes)
+    world = _plan(Context(cluster, region, seed, seeding, pods_per_node), nodes, mix)
     report("plan", 1, 1)
     out_dir.mkdir(parents=True, exist_ok=True)
     writer = BundleWriter(out_dir, compact=compact)
@@ -152,11 +163,11 @@ class _World:
     plans: list[PodPlan]
 
 
-def _plan(ctx: Context, nodes: int) -> _World:
+def _plan(ctx: Context, nodes: int, mix: tuple[tuple[str, str, int], ...]) -> _World:
     seeding = ctx.seeding
     bad_specs = seeding.bad_groups()
     healthy_count = nodes - sum(s.count for s in bad_specs)
-    groups = plan_nodes(ctx, healthy_groups(healthy_count, seeding.node_azs) + bad_specs)
+    groups = plan_nodes(ctx, healthy_groups(healthy_count, seeding.node_azs, mix) + bad_specs)
     topo = topology.build_topology(ctx, *ip_demand(ctx, groups))
     allocate(ctx, topo, groups)
     topology.fill_exhausted(topo)

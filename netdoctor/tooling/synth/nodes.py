@@ -46,13 +46,13 @@ def split_counts(total: int, weights: list[int]) -> list[int]:
     return counts
 
 
-def healthy_groups(count: int, azs: tuple[int, ...]) -> list[GroupSpec]:
-    """The healthy node groups for `count` nodes spread over `azs`."""
-    counts = split_counts(count, [w for _, _, w in HEALTHY_MIX])
+def healthy_groups(
+    count: int, azs: tuple[int, ...], mix: tuple[tuple[str, str, int], ...] = HEALTHY_MIX
+) -> list[GroupSpec]:
+    """The healthy node groups for `count` nodes spread over `azs`, by the weights of `mix`."""
+    counts = split_counts(count, [w for _, _, w in mix])
     return [
-        GroupSpec(name, itype, n, azs)
-        for (name, itype, _), n in zip(HEALTHY_MIX, counts, strict=True)
-        if n
+        GroupSpec(name, itype, n, azs) for (name, itype, _), n in zip(mix, counts, strict=True) if n
     ]
 
 
