@@ -132,7 +132,7 @@ def _span(perm: a.IpPermission) -> tuple[int, int]:
 
 def world_rules(sg: a.SecurityGroup) -> list[tuple[a.IpPermission, str]]:
     """Inbound rules open to 0.0.0.0/0 or ::/0 that reach into 30000-32767, with the CIDR."""
-    found = []
+    found: list[tuple[a.IpPermission, str]] = []
     for perm in sg.IpPermissions or ():
         proto = _proto(perm)
         if proto not in ("-1", "all", "tcp", "udp"):

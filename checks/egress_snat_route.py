@@ -10,6 +10,7 @@ from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, f
 from netdoctor.facts import access as a
 from netdoctor.facts import routing as r
 from netdoctor.facts.addresses import cidr_covered
+from netdoctor.facts.views import DEFAULT_ROUTE
 
 if TYPE_CHECKING:
     from netdoctor.facts.views import NodeView, Views
@@ -290,7 +291,7 @@ class EgressSnatRoute(Check):
                 x
                 for x in table.Routes or ()
                 if (x.State or "").lower() == r.BLACKHOLE
-                and x.DestinationCidrBlock != r.DEFAULT_ROUTE
+                and x.DestinationCidrBlock != DEFAULT_ROUTE
             ]
             if not dead:
                 continue
@@ -358,7 +359,7 @@ def _unexcluded_cidrs(views: Views, subnets: dict[str, r.SubnetUse]) -> dict[str
             continue
         for route in table.Routes or ():
             cidr = route.DestinationCidrBlock
-            if not cidr or cidr == r.DEFAULT_ROUTE or (route.State or "").lower() == r.BLACKHOLE:
+            if not cidr or cidr == DEFAULT_ROUTE or (route.State or "").lower() == r.BLACKHOLE:
                 continue
             if not route.target.startswith(r.PRIVATE_NETWORK_TARGETS):
                 continue

@@ -252,8 +252,8 @@ class NodeportExposure(Check):
         nodes_by_sg: dict[str, list[str]] = {}
         public: dict[str, str] = {}
         for view in views.nodes:
-            for sg in views.node_security_group_ids(view):
-                nodes_by_sg.setdefault(sg, []).append(view.name)
+            for group in views.node_security_group_ids(view):
+                nodes_by_sg.setdefault(group, []).append(view.name)
             if view.instance and view.instance.PublicIpAddress:
                 public[view.name] = view.instance.PublicIpAddress
         exposed = [

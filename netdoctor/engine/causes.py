@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from netdoctor.models import CheckResult, Finding
+from netdoctor.models import CheckResult, Finding, Severity
 
 Key = tuple[int, int]
 """(result position, finding position) of one finding."""
@@ -55,7 +55,7 @@ def link_causes(results: list[CheckResult]) -> list[CheckResult]:
     def finding_at(key: Key) -> Finding:
         return results[key[0]].findings[key[1]]
 
-    severity = {}
+    severity: dict[Key, Severity] = {}
     for key, root in roots.items():
         worst = max(finding_at(key).severity, finding_at(root).severity, key=lambda s: s.rank)
         if worst.rank > severity.get(root, finding_at(root).severity).rank:

@@ -23,7 +23,8 @@ from netdoctor.resources import builtin_path
 
 ENTRY_POINT_GROUP = "netdoctor.checks"
 
-Warn = Callable[[str], None]
+Warn = Callable[[str], object]
+"""Reports a check that could not be loaded; what it returns is ignored."""
 
 
 def _stderr(message: str) -> None:

@@ -86,7 +86,11 @@ def cidrs_overlap(first: str | None, second: str | None) -> bool | None:
     a, b = parse_network(first), parse_network(second)
     if a is None or b is None:
         return None
-    return a.version == b.version and a.overlaps(b)  # type: ignore[arg-type]
+    if isinstance(a, ipaddress.IPv4Network) and isinstance(b, ipaddress.IPv4Network):
+        return a.overlaps(b)
+    if isinstance(a, ipaddress.IPv6Network) and isinstance(b, ipaddress.IPv6Network):
+        return a.overlaps(b)
+    return False  # one IPv4, one IPv6: no address in common
 
 
 def prefix_length(cidr: str | None) -> int | None:

@@ -173,7 +173,8 @@ def detect(views: Views) -> Platform:
         missing.append(f.K8S_DAEMONSETS)
         evidence.append(f"{f.K8S_DAEMONSETS} not collected: the CNI is unknown")
 
-    cni, ipam, name, version, modes = Cni.UNKNOWN, Ipam.UNKNOWN, "", None, []
+    cni, ipam, name, version = Cni.UNKNOWN, Ipam.UNKNOWN, "", None
+    modes: list[str] = []
     cilium = _daemonset(daemonsets, "cilium") if has_daemonsets else None
     calico = _daemonset(daemonsets, "calico-node") if has_daemonsets else None
     if cilium is not None:

@@ -6,7 +6,7 @@ look in `styles/*.tcss`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -179,7 +179,7 @@ class NetdoctorApp(App[None]):
         """Quit; status 2 when leaving from the error screen (as the CLI exits on bad input)."""
         self.exit(return_code=2 if isinstance(self.screen, ErrorScreen) else 0)
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
         if len(self.screen_stack) > 2 and not isinstance(self.screen, ErrorScreen):
             self.pop_screen()
 
@@ -217,7 +217,7 @@ class NetdoctorApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every key's action, also in the command palette (ctrl+p)."""
         yield from super().get_system_commands(screen)
-        commands = [
+        commands: list[tuple[str, str, Callable[[], object]]] = [
             ("Reload", "Load the snapshot again and re-run the checks (r)", self.action_reload),
             ("Export report", "Write the report as Markdown or JSON (e)", self.action_export),
             ("Capacity", "Pods and IPs per node and subnet (c)", self.action_capacity),

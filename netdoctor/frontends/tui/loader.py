@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from netdoctor.engine.api import Check
-from netdoctor.engine.registry import load_checks
+from netdoctor.engine.registry import Warn, load_checks
 from netdoctor.errors import BundleError, NetdoctorError
 from netdoctor.snapshot.archive import SizeLimits
 from netdoctor.snapshot.snapshot import Snapshot
@@ -57,7 +57,7 @@ class RunPlan:
             raise NetdoctorError("nothing to load: give a bundle path")
         return open_snapshot(self.bundle, self.limits)
 
-    def load_checks(self, warn: Callable[[str], None]) -> list[Check]:
+    def load_checks(self, warn: Warn) -> list[Check]:
         """The selected checks; broken check modules are reported through `warn`.
 
         Raises:

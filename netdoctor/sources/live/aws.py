@@ -232,7 +232,7 @@ class AwsCollector:
                 True,
             ),
         ]  # fmt: skip
-        tasks: list[Callable[[], None]] = [
+        tasks: list[Callable[[], object]] = [
             functools.partial(self._list_file, *spec) for spec in plan if spec[0] in self.wanted
         ]
         for rel, attribute, key in (

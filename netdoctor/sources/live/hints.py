@@ -60,6 +60,11 @@ def _flag(args: list[str], *names: str) -> str | None:
     return None
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one (odd shapes read as absent)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _named(entries: Any, name: str | None) -> dict[str, Any]:
     if not isinstance(entries, list):
         return {}
@@ -105,7 +110,7 @@ def context_hints(config: dict[str, Any], context: str | None = None) -> Context
     hints = ContextHints(context=name)
     cluster_ref = ctx.get("cluster")
     user = _named(config.get("users"), ctx.get("user"))
-    exec_ = user.get("exec") if isinstance(user.get("exec"), dict) else {}
+    exec_ = _mapping(user.get("exec"))
     args = [str(a) for a in exec_.get("args") or [] if isinstance(a, str | int)]
     hints.cluster = _flag(args, "--cluster-name", "--cluster-id", "-i")
     hints.region = _flag(args, "--region")
@@ -140,14 +145,13 @@ class NodeFacts:
         """Record one node object (raw JSON); odd shapes are ignored."""
         if not isinstance(node, dict):
             return
-        spec = node.get("spec") if isinstance(node.get("spec"), dict) else {}
+        spec = _mapping(node.get("spec"))
         zone, instance_id = parse_provider_id(spec.get("providerID"))
         if instance_id:
             self.instance_ids.append(instance_id)
         if zone:
             self.zones.add(zone)
-        meta = node.get("metadata") if isinstance(node.get("metadata"), dict) else {}
-        labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+        labels = _mapping(_mapping(node.get("metadata")).get("labels"))
         for key in ("node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type"):
             if isinstance(labels.get(key), str) and labels[key]:
                 self.instance_types.add(labels[key])

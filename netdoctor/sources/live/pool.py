@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Sequence
 
 
-def run_parallel(tasks: Sequence[Callable[[], None]], workers: int, name: str) -> None:
+def run_parallel(tasks: Sequence[Callable[[], object]], workers: int, name: str) -> None:
     """Run `tasks` on up to `workers` daemon threads; wait for all; re-raise the first error.
 
     A task that raises stops its thread; the other threads finish the queue.

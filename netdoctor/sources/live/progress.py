@@ -11,9 +11,12 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Literal, Protocol
+from typing import IO, TYPE_CHECKING, Literal, Protocol
 
 from netdoctor.snapshot import files as f
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 State = Literal["running", "done", "missing"]
 
@@ -108,7 +111,7 @@ class RichProgress:
             console=console,
             transient=False,
         )
-        self._tasks: dict[str, int] = {}
+        self._tasks: dict[str, TaskID] = {}
         self._lock = threading.Lock()
 
     def __enter__(self) -> RichProgress:
