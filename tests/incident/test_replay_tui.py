@@ -139,6 +139,39 @@ async def test_the_sparklines_follow_pending_pods_enis_and_free_ips() -> None:
         assert values["pending pods"] == "9" and values["free IPs pods-a"] == "n/a"
 
 
+async def test_the_replay_follows_findings_exactly_as_netdoctor_check_reports_them() -> None:
+    import contextlib
+    import io
+    import json
+
+    from netdoctor.frontends.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(
+            [
+                "check",
+                str(DEMO),
+                "--checks-dir",
+                str(CHECKS),
+                "--check",
+                "incident-stuck-pods",
+                "--format",
+                "json",
+            ]
+        )
+    printed = json.loads(out.getvalue())
+    app = replay_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        assert app.analysis is not None
+        shown = app.analysis.report().model_dump(mode="json")
+    assert [e["first_frame"] for e in printed["timeline"]] == [3, 4, 6]
+    assert shown["timeline"] == printed["timeline"]
+    assert shown["frames"] == printed["frames"]
+    assert shown["incident"] == printed["incident"]
+
+
 async def test_play_steps_through_the_frames_and_pause_stops() -> None:
     app = replay_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -13,12 +13,12 @@ from tests.incident.conftest import DEMO, NODE_A, NODE_D, SUBNET_A
 @pytest.fixture(scope="module")
 def demo_timeline():
     from netdoctor.engine.registry import load_checks
+    from netdoctor.sources.incident.analysis import analyse
     from netdoctor.sources.incident.reader import open_incident
-    from netdoctor.sources.incident.report import run_incident
 
     checks = load_checks(plugins=False).select([], [])
     with open_incident(DEMO) as incident:
-        return run_incident(incident, checks)
+        return analyse(incident, checks).report()
 
 
 def _entry(report, check: str, title_part: str, resource: str):

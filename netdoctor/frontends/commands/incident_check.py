@@ -7,12 +7,9 @@ import sys
 
 from netdoctor.engine.api import Check
 from netdoctor.engine.runner import exit_status, run_checks
+from netdoctor.sources.incident.analysis import analyse
 from netdoctor.sources.incident.reader import open_incident
-from netdoctor.sources.incident.report import (
-    incident_exit_status,
-    render_incident_json,
-    run_incident,
-)
+from netdoctor.sources.incident.report import incident_exit_status, render_incident_json
 
 
 def add_frame_option(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +35,7 @@ def run_incident_check(args: argparse.Namespace, checks: list[Check]) -> int:
             report = run_checks(checks, incident.snapshot(frame.number))
             print_report(report, args.format)
             return exit_status(report, args.fail_on)
-        result = run_incident(incident, checks)
+        result = analyse(incident, checks).report()
     if args.format == "json":
         sys.stdout.write(render_incident_json(result))
     elif args.format == "markdown":

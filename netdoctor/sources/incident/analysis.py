@@ -1,11 +1,13 @@
-"""Everything the replay screen shows, computed in one pass over the frames: each frame's
-report, its diff from the previous frame, its sparkline numbers; then the timeline."""
+"""The one analysis of a recorded incident, in one pass over the frames: each frame's report,
+its diff from the previous frame, its sparkline numbers; then the timeline. `netdoctor check
+INCIDENT` prints its `report()`; the replay screen shows all of it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from netdoctor import __version__
 from netdoctor.engine.api import Check
 from netdoctor.engine.runner import run_checks
 from netdoctor.models import Report
@@ -38,18 +40,19 @@ class IncidentAnalysis:
     membership: Membership
     """(frame, finding key) → its timeline entry."""
 
-    def report(self, version: str) -> IncidentReport:
-        """The same report `netdoctor check INCIDENT` prints."""
-        first = self.frames[0].report.snapshot
+    def report(self) -> IncidentReport:
+        """The report `netdoctor check INCIDENT` prints (over the frames analysed)."""
+        first = self.frames[0] if self.frames else None
+        last = self.frames[-1] if self.frames else None
         return IncidentReport(
-            netdoctor=version,
+            netdoctor=__version__,
             incident=IncidentInfo(
                 frames=len(self.frames),
-                first=self.frames[0].frame.captured_at,
-                last=self.frames[-1].frame.captured_at,
+                first=first.frame.captured_at if first else None,
+                last=last.frame.captured_at if last else None,
                 source=self.label,
-                cluster=first.cluster,
-                region=first.region,
+                cluster=first.report.snapshot.cluster if first else None,
+                region=first.report.snapshot.region if first else None,
             ),
             frames=[f.report for f in self.frames],
             timeline=self.timeline,

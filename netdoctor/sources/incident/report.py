@@ -1,4 +1,5 @@
-"""`netdoctor check INCIDENT`: the checks on every frame, and the timeline of each finding.
+"""The report of `netdoctor check INCIDENT`: every frame's report and the timeline of each
+finding. `analysis.analyse` makes it (`IncidentAnalysis.report()`), for the CLI and the replay.
 
 The JSON keeps each frame's part identical to the single-bundle report (BUNDLE-FORMAT.md
 section 3) and adds the incident and timeline blocks (docs/incident-report.schema.json).
@@ -6,17 +7,11 @@ section 3) and adds the incident and timeline blocks (docs/incident-report.schem
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 import orjson
 from pydantic import BaseModel
 
-from netdoctor import __version__
-from netdoctor.engine.api import Check
-from netdoctor.engine.runner import run_checks
 from netdoctor.models import Report, Severity
-from netdoctor.sources.incident.reader import Frame, Incident
-from netdoctor.sources.incident.timeline import FrameResult, TimelineEntry, build_timeline
+from netdoctor.sources.incident.timeline import TimelineEntry
 
 
 class IncidentInfo(BaseModel):
@@ -46,38 +41,6 @@ class IncidentReport(BaseModel):
         """The most severe finding in any frame."""
         severities = [s for r in self.frames if (s := r.worst()) is not None]
         return max(severities, key=lambda s: s.rank) if severities else None
-
-
-def run_incident(
-    incident: Incident,
-    checks: Sequence[Check],
-    on_frame: Callable[[Frame, Report], None] | None = None,
-) -> IncidentReport:
-    """Run the checks on every frame and follow the findings across them.
-
-    Raises:
-        BundleError: a frame holds a malformed file (named with its frame number).
-    """
-    reports: list[FrameResult] = []
-    for frame in incident.frames:
-        report = run_checks(checks, incident.snapshot(frame.number))
-        reports.append(FrameResult(frame.number, frame.captured_at, report))
-        if on_frame is not None:
-            on_frame(frame, report)
-    first = reports[0].report.snapshot if reports else None
-    return IncidentReport(
-        netdoctor=__version__,
-        incident=IncidentInfo(
-            frames=len(incident.frames),
-            first=incident.first.captured_at,
-            last=incident.last.captured_at,
-            source=incident.label,
-            cluster=first.cluster if first else None,
-            region=first.region if first else None,
-        ),
-        frames=[r.report for r in reports],
-        timeline=build_timeline(reports),
-    )
 
 
 def incident_exit_status(report: IncidentReport, fail_on: str) -> int:
