@@ -28,6 +28,7 @@ import orjson
 
 from netdoctor.errors import BundleError, UsageError
 from netdoctor.snapshot import files as f
+from netdoctor.sources.atomic import atomic_file, write_atomic
 from netdoctor.sources.incident.layout import BLOBS, FORMAT, FRAMES, INDEX, LOCK, TEMP_PREFIX
 
 try:  # POSIX only; elsewhere two recorders on one directory are not guarded against
@@ -79,19 +80,8 @@ def _safe_rel(rel: str) -> str:
 
 
 def _write_atomic(dest: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write `data` to `dest` via a temp file in the same directory and one rename."""
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Write `data` to `dest` atomically, the temp file named so `recover` finds it."""
+    write_atomic(dest, data, mode, prefix=TEMP_PREFIX)
 
 
 def _link(target: Path, link: Path) -> None:
@@ -354,36 +344,27 @@ def pack(root: str | Path, archive: str | Path, reproducible: bool = False) -> P
         members.append(root / INDEX)
     members += _walk(root / BLOBS)
     members += _walk(root / FRAMES)
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tar.gz", dir=archive.parent)
-    os.close(fd)
-    try:
-        with (
-            open(tmp, "wb") as raw,
-            gzip.GzipFile(
-                filename="",
-                fileobj=raw,
-                mode="wb",
-                compresslevel=6,
-                mtime=0 if reproducible else None,
-            ) as zipped,
-            tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar,
-        ):
-            for path in members:
-                info = tar.gettarinfo(path, arcname=path.relative_to(root).as_posix())
-                if reproducible:
-                    info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
-                    info.mode = 0o755 if info.isdir() else 0o444 if info.isreg() else info.mode
-                if info.isreg():
-                    with path.open("rb") as data:
-                        tar.addfile(info, data)
-                else:
-                    tar.addfile(info)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, archive)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with (
+        atomic_file(archive, prefix=TEMP_PREFIX, suffix=".tar.gz") as raw,
+        gzip.GzipFile(
+            filename="",
+            fileobj=raw,
+            mode="wb",
+            compresslevel=6,
+            mtime=0 if reproducible else None,
+        ) as zipped,
+        tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
+        for path in members:
+            info = tar.gettarinfo(path, arcname=path.relative_to(root).as_posix())
+            if reproducible:
+                info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+                info.mode = 0o755 if info.isdir() else 0o444 if info.isreg() else info.mode
+            if info.isreg():
+                with path.open("rb") as data:
+                    tar.addfile(info, data)
+            else:
+                tar.addfile(info)
     return archive
 
 

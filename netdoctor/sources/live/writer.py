@@ -1,7 +1,8 @@
 """Atomic bundle writing: files go to a private temp tree, which becomes the bundle in one rename.
 
 A capture that fails or is interrupted leaves nothing at the target path. Each file is itself
-written to `NAME.part` and renamed when complete, so a file present in the tree is whole.
+written through `sources.atomic` (a `.part` temp file renamed when complete), so a file present
+in the tree is whole.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import orjson
 
 from netdoctor.errors import UsageError
 from netdoctor.snapshot import files as f
+from netdoctor.sources.atomic import PART_SUFFIX, atomic_file, write_atomic
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
 _LIST_HEAD = b'{\n  "apiVersion": "v1",\n  "items": ['
@@ -78,41 +80,29 @@ def _dump_item(item: Any) -> bytes:
 
 
 class ListWriter:
-    """Streams the items of one kubectl-style `List` file; complete only after `commit()`."""
+    """Streams the items of one kubectl-style `List` file into `out`; `finish()` closes the List.
 
-    def __init__(self, path: Path, aborted: Callable[[], bool] = lambda: False) -> None:
-        self.path = path
+    Get one from `BundleWriter.list_file`, which publishes the file only when it is whole.
+    """
+
+    def __init__(self, out: IO[bytes], aborted: Callable[[], bool] = lambda: False) -> None:
+        self._out = out
         self._aborted = aborted
-        self._part = path.with_name(path.name + ".part")
-        self._fh: IO[bytes] | None = open(self._part, "wb")  # noqa: SIM115 - closed in commit/abort
-        self._fh.write(_LIST_HEAD)
+        self._out.write(_LIST_HEAD)
         self.count = 0
         """Items written so far."""
 
     def add(self, item: Any) -> None:
         """Append one object."""
-        assert self._fh is not None, "list already closed"
         if self._aborted():
             raise RuntimeError("capture was aborted")
-        self._fh.write(b"\n    " if self.count == 0 else b",\n    ")
-        self._fh.write(_dump_item(item))
+        self._out.write(b"\n    " if self.count == 0 else b",\n    ")
+        self._out.write(_dump_item(item))
         self.count += 1
 
-    def commit(self) -> None:
-        """Finish the List and move it into place."""
-        assert self._fh is not None, "list already closed"
-        self._fh.write(b"\n  " + _LIST_END if self.count else _LIST_END)
-        self._fh.close()
-        self._fh = None
-        os.replace(self._part, self.path)
-
-    def abort(self) -> None:
-        """Drop the partial file: the bundle then lacks it (not collected)."""
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-        with contextlib.suppress(OSError):
-            self._part.unlink()
+    def finish(self) -> None:
+        """Close the List (the last bytes of the file)."""
+        self._out.write(b"\n  " + _LIST_END if self.count else _LIST_END)
 
 
 class BundleWriter:
@@ -148,21 +138,17 @@ class BundleWriter:
 
     @contextlib.contextmanager
     def list_file(self, rel: str) -> Iterator[ListWriter]:
-        """A `ListWriter` for `rel`, committed when the block ends normally, else dropped."""
-        writer = ListWriter(self._path(rel), lambda: self._closed)
-        try:
+        """A `ListWriter` for `rel`, published when the block ends normally, else dropped (the
+        bundle then lacks the file: not collected)."""
+        # No fsync: the tree is private until commit() publishes it with one rename.
+        with atomic_file(self._path(rel), fsync=False) as out:
+            writer = ListWriter(out, lambda: self._closed)
             yield writer
-        except BaseException:
-            writer.abort()
-            raise
-        writer.commit()
+            writer.finish()
 
     def write_bytes(self, rel: str, data: bytes) -> None:
-        """Write a whole file (via a `.part` file and a rename)."""
-        path = self._path(rel)
-        part = path.with_name(path.name + ".part")
-        part.write_bytes(data)
-        os.replace(part, path)
+        """Write a whole file (atomically, like every file of the tree)."""
+        write_atomic(self._path(rel), data, fsync=False)
 
     def has(self, rel: str) -> bool:
         """True when `rel` was written (complete)."""
@@ -185,7 +171,7 @@ class BundleWriter:
         """
         with self._lock:
             self._closed = True
-        for part in self.root.rglob("*.part"):
+        for part in self.root.rglob(f"*{PART_SUFFIX}"):
             part.unlink()
         if self.target is None:
             return self.root
@@ -200,25 +186,18 @@ class BundleWriter:
         return self.target
 
     def _write_archive(self, target: Path) -> None:
-        base = target.parent if str(target.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.partial-", dir=base)
         now = time.time()
-        try:
-            with (
-                os.fdopen(fd, "wb") as raw,
-                tarfile.open(fileobj=raw, mode="w:gz", compresslevel=_GZIP_LEVEL) as tar,
-            ):
-                for rel in self.present():
-                    info = tar.gettarinfo(str(self.root / rel), arcname=rel)
-                    info.mode, info.uid, info.gid, info.uname, info.gname = 0o644, 0, 0, "", ""
-                    info.mtime = int(now)
-                    with open(self.root / rel, "rb") as fh:
-                        tar.addfile(info, fh)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        # Private (0600) like the directory form (a mkdtemp tree, 0700): it holds cluster data.
+        with (
+            atomic_file(target, 0o600, prefix=f".{target.name}.partial-") as raw,
+            tarfile.open(fileobj=raw, mode="w:gz", compresslevel=_GZIP_LEVEL) as tar,
+        ):
+            for rel in self.present():
+                info = tar.gettarinfo(str(self.root / rel), arcname=rel)
+                info.mode, info.uid, info.gid, info.uname, info.gname = 0o644, 0, 0, "", ""
+                info.mtime = int(now)
+                with open(self.root / rel, "rb") as fh:
+                    tar.addfile(info, fh)
 
     def abort(self) -> None:
         """Remove everything written; nothing appears at the target."""
