@@ -594,7 +594,8 @@ except NetdoctorError as exc:
 """
 
 
-def test_serve_command_until_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serve_command_until_ctrl_c_or_sigterm(tmp_path: Path, signum: int) -> None:
     kc = tmp_path / "serve.kubeconfig"
     proc = subprocess.Popen(
         [sys.executable, "-c", SERVE, "serve", str(EXAMPLE), "--kubeconfig", str(kc)],
@@ -613,7 +614,7 @@ def test_serve_command_until_ctrl_c(tmp_path: Path) -> None:
         conn.request("GET", "/api/v1/nodes")
         assert names(json.loads(conn.getresponse().read())["items"]) == NODES
         conn.close()
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         err = proc.communicate(timeout=10)[1]
     finally:
         proc.kill()

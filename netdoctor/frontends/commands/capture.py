@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
 from netdoctor.errors import UsageError
 from netdoctor.frontends.commands import summary
 from netdoctor.frontends.commands.live_source import add_live_source_options, live_options
+from netdoctor.frontends.interrupts import sigterm_interrupts
 
 if TYPE_CHECKING:
     from netdoctor.sources.live.capture import CaptureOptions, CaptureResult
@@ -81,7 +77,7 @@ def run_capture(options: CaptureOptions, quiet: bool) -> CaptureResult:
     from netdoctor.sources.live.capture import capture
     from netdoctor.sources.live.progress import LineProgress, NullProgress, RichProgress
 
-    with _sigterm_interrupts():
+    with sigterm_interrupts():
         if quiet:
             options.progress = NullProgress()
             return report_missing(capture(options))
@@ -93,22 +89,6 @@ def run_capture(options: CaptureOptions, quiet: bool) -> CaptureResult:
             options.progress = LineProgress()
             result = capture(options)
     return report_missing(result)
-
-
-@contextlib.contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may set signal handlers (the TUI captures in a worker)
-        return
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def report_missing(result: CaptureResult) -> CaptureResult:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 import secrets
 import shutil
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
 from netdoctor.errors import NetdoctorError, UsageError
 from netdoctor.frontends.commands import summary
+from netdoctor.frontends.interrupts import sigterm_interrupts
 
 if TYPE_CHECKING:
     from netdoctor.sources.incident.recorder import Capture, Captured
@@ -226,20 +225,18 @@ def run(args: argparse.Namespace) -> int:
                 f"{seconds:.1f}s{late}"
             )
 
-        previous = signal.getsignal(signal.SIGTERM)
-        signal.signal(signal.SIGTERM, _interrupt)
         try:
-            result = record(
-                store,
-                capture,
-                interval=interval,
-                frames=frames,
-                duration=duration,
-                on_frame=on_frame,
-                on_skip=lambda exc: say(f"capture failed, frame skipped: {exc}"),
-            )
+            with sigterm_interrupts():  # stops like Ctrl-C: the frames so far stay readable
+                result = record(
+                    store,
+                    capture,
+                    interval=interval,
+                    frames=frames,
+                    duration=duration,
+                    on_frame=on_frame,
+                    on_skip=lambda exc: say(f"capture failed, frame skipped: {exc}"),
+                )
         finally:
-            signal.signal(signal.SIGTERM, previous)
             store.close()
     finally:
         for close in closers:
@@ -265,7 +262,3 @@ def run(args: argparse.Namespace) -> int:
         say(f"packed {archive} ({_size(archive.stat().st_size)})")
         print(archive)
     return 0
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt

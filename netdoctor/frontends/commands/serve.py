@@ -6,15 +6,13 @@ import argparse
 import errno
 import gc
 import shlex
-import signal
 import sys
-import threading
+import time
 from pathlib import Path
-from types import FrameType
-from typing import Any
 
 from netdoctor.errors import UsageError
 from netdoctor.frontends.commands import summary
+from netdoctor.frontends.interrupts import sigterm_interrupts
 
 DEFAULT_KUBECONFIG = "netdoctor-serve.kubeconfig"
 
@@ -117,25 +115,22 @@ def run(args: argparse.Namespace) -> int:
         gc.freeze()
         gc.enable()
 
-    stop = threading.Event()
-    previous = _on_sigterm(stop)
     try:
-        server.start()
-        try:
-            written = write_kubeconfig(
-                kubeconfig, server.url, token=server.token, ca_pem=server.ca_pem
-            )
-        except OSError as exc:
-            raise UsageError(f"cannot write {kubeconfig}: {exc.strerror or exc}") from exc
-        _announce(args.bundle, server.url, written, [k.plural for k in server.kinds])
-        while not stop.wait(0.5):
-            pass
+        with sigterm_interrupts():  # Ctrl-C and SIGTERM both stop the server
+            server.start()
+            try:
+                written = write_kubeconfig(
+                    kubeconfig, server.url, token=server.token, ca_pem=server.ca_pem
+                )
+            except OSError as exc:
+                raise UsageError(f"cannot write {kubeconfig}: {exc.strerror or exc}") from exc
+            _announce(args.bundle, server.url, written, [k.plural for k in server.kinds])
+            while True:
+                time.sleep(3600)  # the server answers from its threads until a signal
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
     print("netdoctor serve: stopped", file=sys.stderr)
     return 0
 
@@ -153,15 +148,3 @@ def _announce(bundle: str, url: str, kubeconfig: Path, kinds: list[str]) -> None
         file=sys.stderr,
         flush=True,
     )
-
-
-def _on_sigterm(stop: threading.Event) -> Any:
-    """Make SIGTERM stop the server like Ctrl-C; returns the previous handler (None if unset)."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    try:
-        return signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread: leave signals alone
-        return None
