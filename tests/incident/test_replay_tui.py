@@ -220,3 +220,31 @@ async def test_a_long_recording_keeps_the_current_frame_on_the_timeline(tmp_path
         await pilot.click(TimelineBar, offset=(1, 1))  # the first visible cell
         await pilot.pause()
         assert app.frame == window[0]
+
+
+async def test_the_timeline_bar_asks_for_frames_by_message_and_needs_nothing_of_its_app() -> None:
+    from textual.app import App, ComposeResult
+
+    from netdoctor.sources.incident.reader import open_incident
+
+    class Host(App[None]):
+        def __init__(self) -> None:
+            super().__init__()
+            self.asked: list[str] = []
+
+        def compose(self) -> ComposeResult:
+            yield TimelineBar(id="timeline")
+
+        def on_timeline_bar_moved(self, message: TimelineBar.Moved) -> None:
+            self.asked.append(message.where)
+
+    with open_incident(DEMO) as incident:
+        app = Host()
+        async with app.run_test(size=(120, 10)) as pilot:
+            bar = app.query_one(TimelineBar)
+            bar.show(incident.frames, 1, {}, False, 1.0)
+            bar.focus()
+            await pilot.press("right", "end", "left", "home")
+            await pilot.click(TimelineBar, offset=(1 + 2 * bar._cell_width() + 1, 1))
+            await pilot.pause()
+    assert app.asked == ["+1", "last", "-1", "first", "3"]

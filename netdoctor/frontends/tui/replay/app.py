@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textual import work
-from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from netdoctor.frontends.tui.app import NetdoctorApp
@@ -22,18 +21,14 @@ from netdoctor.frontends.tui.messages import LoadWarned
 from netdoctor.frontends.tui.replay.help import ReplayHelpScreen
 from netdoctor.frontends.tui.replay.messages import FrameAnalysed, IncidentAnalysed, IncidentOpened
 from netdoctor.frontends.tui.replay.screen import ReplayTriageScreen
-from netdoctor.frontends.tui.replay.widgets import DiffPane, FrameMark, SeriesPanel, TimelineBar
+from netdoctor.frontends.tui.replay.widgets import FrameMark
 from netdoctor.frontends.tui.screens.error import ErrorScreen
 from netdoctor.frontends.tui.screens.help import HelpScreen
 from netdoctor.frontends.tui.state import CheckInfo, RunState
-from netdoctor.frontends.tui.widgets.findings_table import FindingsTable
 from netdoctor.snapshot.archive import SizeLimits
 from netdoctor.snapshot.snapshot import Snapshot
 from netdoctor.sources.incident.analysis import FrameAnalysis, IncidentAnalysis, analyse
 from netdoctor.sources.incident.reader import Incident, open_incident
-
-SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0)
-"""Play speeds in frames per second (`+`/`-`)."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +42,8 @@ class FrameData:
 
 
 class ReplayApp(NetdoctorApp):
-    """Triage of one frame at a time, a timeline bar to move between frames."""
+    """Triage of one frame at a time, a timeline bar to move between frames. The analysed
+    frames live here; where the replay stands (frame, play, speed) lives on its screen."""
 
     CSS_PATH = "../styles/app.tcss"  # resolved next to this module: netdoctor/tui/styles/
 
@@ -65,24 +61,33 @@ class ReplayApp(NetdoctorApp):
         self.incident: Incident | None = None
         self.data: dict[int, FrameData] = {}
         self.analysis: IncidentAnalysis | None = None
-        self.frame = 1
-        """The frame shown (1-based)."""
-        self.playing = False
-        self.speed = 1.0
-        self._timer: Timer | None = None
-        self.timeline_chosen = False
-        """The user put the focus on the timeline (t, its keys, a click): leave it there."""
-        self.triage = ReplayTriageScreen(self.state, self.badge, plan.label)
-
-    @property
-    def replay(self) -> ReplayTriageScreen:
-        assert isinstance(self.triage, ReplayTriageScreen)
-        return self.triage
+        self.replay = ReplayTriageScreen(self.state, self.badge, plan.label)
+        self.triage = self.replay
 
     def on_unmount(self) -> None:
         super().on_unmount()
         if self.incident is not None:
             self.incident.close()
+
+    # --- where the replay stands (read from its screen) --------------------------------
+
+    @property
+    def frame(self) -> int:
+        """The frame shown (1-based)."""
+        return self.replay.frame
+
+    @property
+    def playing(self) -> bool:
+        return self.replay.playing
+
+    @property
+    def speed(self) -> float:
+        """Frames per second while playing."""
+        return self.replay.speed
+
+    @property
+    def frame_count(self) -> int:
+        return len(self.incident.frames) if self.incident is not None else 0
 
     # --- the analysis run ------------------------------------------------------------------
 
@@ -103,7 +108,11 @@ class ReplayApp(NetdoctorApp):
         worker = get_current_worker()
         incident = open_incident(self.source, self.plan.limits)
         self.post_message(IncidentOpened(run, incident))
-        checks = self.plan.load_checks(lambda text: self.post_message(LoadWarned(run, text)))
+
+        def warn(text: str) -> None:
+            self.post_message(LoadWarned(run, text))
+
+        checks = self.plan.load_checks(warn)
         infos = [CheckInfo.of(c) for c in checks]
 
         def on_frame(item: FrameAnalysis, snap: Snapshot) -> None:
@@ -123,13 +132,14 @@ class ReplayApp(NetdoctorApp):
         if self.incident is not None and self.incident is not message.incident:
             self.incident.close()
         self.incident = message.incident
+        frame = self.replay.frame
         if self.start is not None:
             try:
-                self.frame = self.incident.select(self.start).number
+                frame = self.incident.select(self.start).number
             except Exception as exc:  # a bad --frame: say so, stay on the first frame
                 self.notify(str(exc), severity="error", timeout=10)
             self.start = None
-        self.frame = min(max(self.frame, 1), len(self.incident.frames))
+        self.replay.open_frames(len(self.incident.frames), frame)
         self.show_frame()
 
     def on_frame_analysed(self, message: FrameAnalysed) -> None:
@@ -139,7 +149,7 @@ class ReplayApp(NetdoctorApp):
         self.data[number] = FrameData(
             message.item, message.checks, message.cni_version, message.missing
         )
-        if number == self.frame:
+        if number == self.replay.frame:
             self.show_frame()
         else:
             self._refresh_top()
@@ -153,9 +163,15 @@ class ReplayApp(NetdoctorApp):
 
     # --- showing a frame -------------------------------------------------------------------
 
+    def on_replay_triage_screen_frame_changed(
+        self, message: ReplayTriageScreen.FrameChanged
+    ) -> None:
+        self.show_frame()
+
     def show_frame(self) -> None:
-        """Put the current frame's state on the triage screen and the panes above it."""
-        data = self.data.get(self.frame)
+        """Put the screen's current frame's state on it and on the panes above it."""
+        frame = self.replay.frame
+        data = self.data.get(frame)
         state = RunState()
         if data is not None:
             report = data.item.report
@@ -167,32 +183,16 @@ class ReplayApp(NetdoctorApp):
         if self.snapshot is not None:
             self.snapshot.bundle.close()
         self.snapshot = (
-            self.incident.snapshot(self.frame)
+            self.incident.snapshot(frame)
             if self.incident is not None and data is not None
             else None
         )
-        self.replay.frame = self.frame
         self.replay.refresh_state()
         self._refresh_top()
-        self._keep_focus()
-
-    def _keep_focus(self) -> None:
-        """A frame without findings hides the table: the keys then go to the timeline, and
-        back to the table once a frame has findings, unless the user chose the timeline."""
-        if self.screen is not self.replay or not self.replay.is_mounted:
-            return
-        table = self.replay.query_one(FindingsTable)
-        bar = self.replay.query_one(TimelineBar)
-        focused = self.replay.focused
-        has_rows = bool(table.display and table.row_count)
-        if focused is None or not focused.display:
-            (table if has_rows else bar).focus()
-        elif focused is bar and has_rows and not self.timeline_chosen:
-            table.focus()
+        self.replay.keep_focus()
 
     def _refresh_top(self) -> None:
-        if not self.replay.is_mounted:
-            return
+        frame = self.replay.frame
         frames = self.incident.frames if self.incident is not None else []
         marks = {
             n: FrameMark(
@@ -200,86 +200,14 @@ class ReplayApp(NetdoctorApp):
             )
             for n, d in self.data.items()
         }
-        self.replay.query_one(TimelineBar).show(frames, self.frame, marks, self.playing, self.speed)
-        data = self.data.get(self.frame)
-        previous = frames[self.frame - 2] if self.frame > 1 and frames else None
-        self.replay.query_one(DiffPane).show(data.item.diff if data else None, previous)
+        data = self.data.get(frame)
+        previous = frames[frame - 2] if frame > 1 and frames else None
         series = self.analysis.series if self.analysis is not None else None
-        self.replay.query_one(SeriesPanel).show(series, self.frame)
+        self.replay.show_top(frames, marks, data.item.diff if data else None, previous, series)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(ReplayHelpScreen())
-
-    # --- moving between frames ----------------------------------------------------------
-
-    @property
-    def frame_count(self) -> int:
-        return len(self.incident.frames) if self.incident is not None else 0
-
-    def action_focus_timeline(self) -> None:
-        """Give the timeline the keyboard: ←/→ step, home/end jump."""
-        self.timeline_chosen = True
-        self.replay.query_one(TimelineBar).focus()
-
-    def action_timeline(self, where: str) -> None:
-        """A key or click on the timeline: `-1`/`+1` step, `first`/`last`/N jump."""
-        self.timeline_chosen = True
-        if where in ("-1", "+1"):
-            self.action_frame_step(int(where))
-        else:
-            self.action_frame_jump(where)
-
-    def action_frame_step(self, delta: int) -> None:
-        """Show the previous (-1) or next (+1) frame."""
-        self.goto(self.frame + delta)
-
-    def action_frame_jump(self, where: str) -> None:
-        """Show the first, the last, or frame N."""
-        target = {"first": 1, "last": self.frame_count}.get(where)
-        self.goto(target if target is not None else int(where))
-
-    def goto(self, number: int) -> None:
-        """Show frame `number` (clamped to the incident)."""
-        if not self.frame_count:
-            return
-        number = min(max(number, 1), self.frame_count)
-        if number != self.frame:
-            self.frame = number
-            self.show_frame()
-
-    def action_play(self) -> None:
-        """Play from the current frame (from the first when at the end), or pause."""
-        if self.playing:
-            self._stop()
-        else:
-            if self.frame >= self.frame_count:
-                self.goto(1)
-            self.playing = True
-            self._timer = self.set_interval(1 / self.speed, self._tick)
-        self._refresh_top()
-
-    def action_speed(self, direction: int) -> None:
-        """One step faster (+1) or slower (-1) through SPEEDS."""
-        index = SPEEDS.index(self.speed) if self.speed in SPEEDS else 1
-        self.speed = SPEEDS[min(max(index + direction, 0), len(SPEEDS) - 1)]
-        if self.playing and self._timer is not None:
-            self._timer.stop()
-            self._timer = self.set_interval(1 / self.speed, self._tick)
-        self._refresh_top()
-
-    def _tick(self) -> None:
-        if self.frame >= self.frame_count:
-            self._stop()
-            self._refresh_top()
-        else:
-            self.goto(self.frame + 1)
-
-    def _stop(self) -> None:
-        self.playing = False
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
 
 
 def make_replay_app(

@@ -11,6 +11,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Sparkline, Static
 
@@ -40,18 +41,28 @@ class FrameMark:
 
 class TimelineBar(Widget, can_focus=True):
     """One cell per frame, coloured by its worst finding; the current frame highlighted.
-    Focused: ←/→ step, home/end jump. A click on a cell jumps to that frame."""
+    Focused: ←/→ step, home/end jump. A click on a cell jumps to that frame. It posts `Moved`
+    for each; whoever owns the frame (the replay screen) moves."""
 
     DEFAULT_CSS = "TimelineBar { height: 3; padding: 0 1; }"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left", "app.timeline('-1')", "Previous frame", show=False),
-        Binding("right", "app.timeline('+1')", "Next frame", show=False),
-        Binding("home", "app.timeline('first')", "First frame", show=False),
-        Binding("end", "app.timeline('last')", "Last frame", show=False),
+        Binding("left", "move('-1')", "Previous frame", show=False),
+        Binding("right", "move('+1')", "Next frame", show=False),
+        Binding("home", "move('first')", "First frame", show=False),
+        Binding("end", "move('last')", "Last frame", show=False),
     ]
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    @dataclass
+    class Moved(Message):
+        """The user asked for another frame: `-1`/`+1` (a step), `first`, `last` or a number."""
+
+        where: str
+
+    class Left(Message):
+        """The timeline lost the keyboard focus."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.frames: list[Frame] = []
         self.marks: dict[int, FrameMark] = {}
         self.current = 1
@@ -68,6 +79,11 @@ class TimelineBar(Widget, can_focus=True):
     ) -> None:
         """Repaint with this state."""
         self.frames, self.current, self.marks = frames, current, marks
+        self.playing, self.speed = playing, speed
+        self.refresh()
+
+    def show_play(self, playing: bool, speed: float) -> None:
+        """Repaint with this play state (the frames unchanged)."""
         self.playing, self.speed = playing, speed
         self.refresh()
 
@@ -137,15 +153,17 @@ class TimelineBar(Widget, can_focus=True):
         index = (x - 1) // self._cell_width()  # 1 column of padding
         return window[index] if 0 <= index < len(window) else None
 
+    def action_move(self, where: str) -> None:
+        self.post_message(self.Moved(where))
+
     def on_click(self, event: events.Click) -> None:
         if event.y >= 1:
             number = self.frame_at(event.x)
             if number is not None:
-                self.app.call_later(self.app.action_timeline, str(number))  # type: ignore[attr-defined]
+                self.post_message(self.Moved(str(number)))
 
     def on_blur(self) -> None:
-        if hasattr(self.app, "timeline_chosen"):
-            self.app.timeline_chosen = False
+        self.post_message(self.Left())
 
 
 def _expand(values: list[float | None], width: int) -> list[float]:
@@ -189,8 +207,8 @@ class SeriesPanel(VerticalScroll, can_focus=False):
 
     DEFAULT_CSS = "SeriesPanel { height: 100%; scrollbar-size-vertical: 1; }"
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self._series: list[Series] | None = None
         self._frame = 1
 

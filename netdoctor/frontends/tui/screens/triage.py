@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
+from textual.app import ComposeResult, CSSPathType
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -45,7 +45,7 @@ class TriageScreen(Screen):
     `refresh_state()`. To put something above it (a replay timeline), subclass and override
     `compose_top`, or pass `top` widgets."""
 
-    CSS_PATH = "../styles/triage.tcss"
+    CSS_PATH: ClassVar[CSSPathType | None] = "../styles/triage.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter"),
         Binding("s", "severity", "Severity"),
