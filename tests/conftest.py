@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -61,3 +62,11 @@ def run_one(check_id: str, path: Path):
     registry = load_checks(plugins=False)
     report = run_checks(registry.select([check_id]), open_snapshot(path))
     return report.results[0]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A background job of a non-interactive shell starts with Ctrl-C (SIGINT) ignored, and every
+    # process it starts inherits that: the tests that stop netdoctor with Ctrl-C need it
+    # delivered. A handled (not ignored) SIGINT is reset to the default in each child.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)

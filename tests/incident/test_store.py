@@ -96,6 +96,8 @@ def test_a_crash_mid_frame_leaves_the_committed_frames_readable_and_is_tidied(
     (root / "blobs" / "ab" / ".tmp-partial").write_bytes(b'{"Subn')
     orphan = root / "blobs" / "ab" / ("ab" + "1" * 62)
     orphan.write_bytes(b"{}")
+    index_half = root / ".tmp-k2j3.part"  # the index rewrite after frame 3, cut short
+    index_half.write_bytes(b'{"format": "netdoctor-incident/1", "fra')
 
     with open_incident(root) as incident:
         assert [f.name for f in incident.frames] == ["0001", "0002"]
@@ -104,6 +106,7 @@ def test_a_crash_mid_frame_leaves_the_committed_frames_readable_and_is_tidied(
     with IncidentStore.open(root) as store:
         assert not half.exists()
         assert not (root / "blobs" / "ab" / ".tmp-partial").exists() and not orphan.exists()
+        assert not index_half.exists()
         written = store.add_frame(frames[2])
     assert written.name == "0003"
     with open_incident(root) as incident:

@@ -157,6 +157,10 @@ class IncidentStore:
                 if blob.name.startswith(TEMP_PREFIX) or blob.name not in referenced:
                     with contextlib.suppress(OSError):
                         blob.unlink()
+        for entry in self.root.iterdir():  # an index write cut short (kill -9, power loss)
+            if entry.name.startswith(TEMP_PREFIX) and entry.is_file():
+                with contextlib.suppress(OSError):
+                    entry.unlink()
         with contextlib.suppress(OSError):
             (self.root / INDEX).with_name(INDEX + ".tmp").unlink()
 

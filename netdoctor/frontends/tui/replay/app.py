@@ -108,11 +108,7 @@ class ReplayApp(NetdoctorApp):
         worker = get_current_worker()
         incident = open_incident(self.source, self.plan.limits)
         self.post_message(IncidentOpened(run, incident))
-
-        def warn(text: str) -> None:
-            self.post_message(LoadWarned(run, text))
-
-        checks = self.plan.load_checks(warn)
+        checks = self.plan.load_checks(lambda text: self.post_message(LoadWarned(run, text)))
         infos = [CheckInfo.of(c) for c in checks]
 
         def on_frame(item: FrameAnalysis, snap: Snapshot) -> None:
