@@ -58,6 +58,29 @@ async def test_capacity_bars_show_nodes_and_subnets_with_the_overloaded_in_red()
         assert app.screen.ref == f"node/{BAD_NODE}"
 
 
+async def test_opening_capacity_again_shows_each_node_and_subnet_the_same() -> None:
+    app = sample_app(only=("tui-quiet",))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        shown = []
+        for _ in range(3):
+            await pilot.press("c")
+            await settle(pilot)
+            nodes = app.screen.query_one("#node-capacity", DataTable)
+            subnets = app.screen.query_one("#subnet-capacity", DataTable)
+            shown.append(
+                (
+                    nodes.get_row(f"node/{BAD_NODE}")[0].plain,
+                    subnets.get_row_at(0)[0].plain,
+                )
+            )
+            await pilot.press("escape")
+            await settle(pilot)
+    assert shown[0][0].splitlines()[1] == "m6i.large · eu-central-1a"
+    assert len(shown[0][1].splitlines()) == 2
+    assert shown == [shown[0]] * 3
+
+
 async def test_with_prefix_delegation_subnets_show_free_28_blocks(tmp_path: Path) -> None:
     bundle = tmp_path / "pd"
     shutil.copytree(BROKEN, bundle)

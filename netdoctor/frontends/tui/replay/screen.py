@@ -137,7 +137,7 @@ class ReplayTriageScreen(TriageScreen):
                 continue
             new = entry.first_frame == self.frame
             prefix = f"[{mark(entry, self.frame)}] "
-            line = cell(prefix + row.finding.title, column.width)
+            line = cell(prefix + row.finding.title, column.width).copy()  # cells are shared
             line.stylize("bold magenta" if new else "dim", 0, len(prefix))
             table.update_cell(row.key, "title", line)
 

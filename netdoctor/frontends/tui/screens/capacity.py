@@ -45,7 +45,7 @@ def node_cells(row: NodeCapacity) -> tuple[Text, Text]:
     """(name block, three bars: pods / max-pods / ENI-IP) for one node."""
     scale = max(row.pods, row.kubelet_max or 0, row.eni_capacity or 0, 1)
     bad = row.overloaded
-    name = cell(row.name, NAME, f"bold {BAD}" if bad else "bold")
+    name = cell(row.name, NAME, f"bold {BAD}" if bad else "bold").copy()  # cells are shared
     name.append("\n")
     kind = " · ".join(x for x in (row.instance_type, row.zone) if x) or "?"
     name.append(cell(kind, NAME, "dim"))
@@ -69,7 +69,7 @@ def node_cells(row: NodeCapacity) -> tuple[Text, Text]:
 def subnet_cells(row: SubnetCapacity) -> tuple[Text, Text, Text]:
     """(subnet, used/free bar, /28 room) for one subnet."""
     style = BAD if row.overloaded else WARN if row.tight else OK
-    name = cell(row.subnet_id, NAME, f"bold {BAD}" if row.overloaded else "bold")
+    name = cell(row.subnet_id, NAME, f"bold {BAD}" if row.overloaded else "bold").copy()
     name.append("\n")
     nodes = f"{row.nodes} node{'s' if row.nodes != 1 else ''}" if row.nodes else ""
     name.append(cell(" · ".join(x for x in (row.cidr, row.zone, nodes) if x), NAME, "dim"))
