@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
 from netdoctor.facts import ipam, ipspace
-from netdoctor.facts.maxpods import PREFIX_SIZE
 from netdoctor.facts.text import clip, listing
 
 from . import _ipam as owners
@@ -190,7 +189,7 @@ class PodIpCapacity(Check):
             if all(ipspace.fragmented(sp, s) for s, sp in zip(subnets, spaces, strict=True)):
                 lines.append("no aligned /28 block is free for a prefix (InsufficientCidrBlocks)")
                 return ("the subnet has no free aligned /28 prefix", lines, ids, "fragmented")
-            need = PREFIX_SIZE
+            need = ipspace.PREFIX_SIZE
         elif state.slots_used < state.slots_total:
             need = 1
         else:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from netdoctor.facts.addresses import AWS_RESERVED, ipv4_int, ipv4_network
 from netdoctor.facts.ipam import cni_nodes, eni_state, pod_subnets
-from netdoctor.facts.maxpods import PREFIX_SIZE
+from netdoctor.facts.maxpods import PREFIX_SIZE as PREFIX_SIZE  # re-exported: checks size top-ups
 
 if TYPE_CHECKING:
     from netdoctor.facts.views import NodeView, Views
