@@ -14,7 +14,7 @@ from netdoctor.explore import (
     subnet_capacity,
 )
 from netdoctor.facts.views import pod_ref
-from tests.conftest import FOREIGN, HEALTHY, open_snapshot
+from tests.conftest import HEALTHY, open_snapshot
 from tests.tui.conftest import BAD_NODE, BROKEN
 
 
@@ -144,38 +144,6 @@ def test_capacity_rows_flag_overstated_max_pods_and_a_full_subnet() -> None:
         8175,
     )
     assert full.overloaded and not any(s.overloaded for s in subnets[1:])
-
-
-FOREIGN_BUNDLES = sorted(p for p in FOREIGN.iterdir() if p.is_dir() and "malformed" not in p.name)
-
-
-@pytest.mark.parametrize("bundle", FOREIGN_BUNDLES, ids=lambda p: p.name)
-def test_foreign_bundles_never_crash_the_inspector(bundle: Path) -> None:
-    snap = open_snapshot(bundle)
-    refs = [
-        *(v.ref for v in snap.views.nodes),
-        *(pod_ref(p) for p in snap.pods),
-        *(f"subnet/{s.SubnetId}" for s in snap.subnets),
-        *(f"route-table/{t.RouteTableId}" for t in snap.route_tables),
-        *(f"nat-gateway/{n.NatGatewayId}" for n in snap.nat_gateways),
-        *(f"security-group/{g.GroupId}" for g in snap.security_groups),
-        *(f"eni/{e.eni_id}" for e in snap.views.enis),
-        *(f"instance/{i.InstanceId}" for i in snap.instances),
-        *(f"service/{s.metadata.namespace}/{s.metadata.name}" for s in snap.services),
-        *(f"ingress/{s.metadata.namespace}/{s.metadata.name}" for s in snap.ingresses),
-        *(f"daemonset/{d.metadata.namespace}/{d.metadata.name}" for d in snap.daemonsets),
-        *(f"vpc-endpoint/{e.VpcEndpointId}" for e in snap.vpc_endpoints),
-        *(f"load-balancer/{b.LoadBalancerArn}" for b in snap.load_balancers),
-        *(f"target-group/{t.TargetGroupArn}" for t in snap.target_groups),
-        *([f"cluster/{snap.cluster.name}"] if snap.cluster and snap.cluster.name else []),
-    ]
-    assert refs
-    for ref in refs:
-        root = build_chain(snap, ref)
-        assert not root.missing, (ref, root.detail)  # every object listed is found
-        assert raw_object(snap, ref) is not None, ref
-    node_capacity(snap)
-    subnet_capacity(snap)
 
 
 def test_cluster_and_cni_objects_have_chains_too() -> None:
