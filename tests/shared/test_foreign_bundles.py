@@ -40,9 +40,7 @@ def test_decoding_item_by_item_gives_the_same_report(
     from netdoctor.snapshot import snapshot
 
     monkeypatch.setattr(snapshot, "RESPONSIVE_MIN_BYTES", 0)
-    assert report_of(foreign_bundle, "typed", responsive=True) == report_of(
-        foreign_bundle, "typed"
-    )
+    assert report_of(foreign_bundle, "typed", responsive=True) == report_of(foreign_bundle, "typed")
 
 
 def test_foreign_bundles_never_crash_the_inspector(foreign_bundle: Path) -> None:
