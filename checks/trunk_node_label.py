@@ -216,7 +216,7 @@ class TrunkNodeLabel(Check):
         label_fact = f"label {TRUNK_LABEL}={label}" if label else f"no label {TRUNK_LABEL}"
         has_cninodes = snap.has(files.K8S_CNINODES)
         cninode = snap.views.cninodes_by_name.get(view.name)
-        features = [f.name for f in (cninode.spec.features or ())] if cninode else []
+        features = cninode.spec.feature_names if cninode else []
         cninode_fact = (
             f"cninode/{view.name} features: {', '.join(features) or 'none'}"
             if cninode

@@ -141,7 +141,7 @@ class ClusterWalk(WalkBase):
 
     def cninode(self, cninode: k.CNINode) -> ChainNode:
         ref = ref_text("cninode", cninode.metadata.name)
-        features = [x.name for x in cninode.spec.features or ()]
+        features = cninode.spec.feature_names
         root = ChainNode(
             ref, f"features: {', '.join(features)}" if features else "no features", ref=ref
         )

@@ -88,7 +88,9 @@ class Bundle:
             data = path.read_bytes()
         except OSError as exc:
             raise BundleError(f"{rel}: cannot read ({exc.strerror or exc})") from exc
-        return to_utf8(rel, data)
+        data = to_utf8(rel, data)
+        reject_foreign_layout(rel, data)
+        return data
 
     def read_json(self, rel: str) -> Any | None:
         """The file parsed as generic JSON, or None when absent."""
@@ -240,6 +242,34 @@ def to_utf8(rel: str, data: bytes) -> bytes:
         return data.decode(encoding).encode("utf-8")
     except (UnicodeDecodeError, UnicodeEncodeError) as exc:
         raise BundleError(f"{rel}: not valid {encoding.upper()} text ({exc.reason})") from exc
+
+
+# Layouts people save instead of what kubectl and the aws CLI print, told from a document's
+# first bytes (no parse): a recorded boto3 response (placebo's `{"status_code", "data"}`), a bare
+# JSON array, and a single Kubernetes object where `kubectl get -o json` prints a List (kubectl
+# sorts keys, so a single object's `kind` comes right after `apiVersion`, before any `items`).
+_ENVELOPE = re.compile(rb'\A\s*\{\s*"status_code"\s*:')
+_ARRAY = re.compile(rb"\A\s*\[")
+_SINGLE_OBJECT = re.compile(
+    rb'\A\s*\{\s*(?:"apiVersion"\s*:\s*"[^"]*"\s*,\s*)?"kind"\s*:\s*"([A-Za-z]+)"'
+)
+
+
+def reject_foreign_layout(rel: str, data: bytes) -> None:
+    """One clear line for a file saved in a layout the bundle format does not use (BUNDLE-FORMAT
+    section 1), instead of the shape error about a missing field it would otherwise get."""
+    if _ENVELOPE.match(data):
+        raise BundleError(
+            f'{rel}: a recorded API response ({{"status_code", "data"}}), not what the aws CLI '
+            "prints: save the `data` member's contents instead"
+        )
+    kube = rel.startswith("k8s/")
+    expected = "a Kubernetes List (what `kubectl get … -o json` prints)" if kube else "an object"
+    if _ARRAY.match(data):
+        raise BundleError(f"{rel}: expected {expected}, got a JSON array")
+    single = _SINGLE_OBJECT.match(data) if kube else None
+    if single and not single[1].endswith(b"List"):
+        raise BundleError(f"{rel}: expected {expected}, got a single {single[1].decode()} object")
 
 
 def find_root(path: Path) -> Path | None:

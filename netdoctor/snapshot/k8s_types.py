@@ -339,7 +339,14 @@ class CNINodeFeature(Struct):
 
 
 class CNINodeSpec(Struct):
-    features: list[CNINodeFeature] | None = None
+    features: list[CNINodeFeature | str] | None = None
+    """Objects `{name, value}` per the CRD; AWS's own sample CNINode lists plain names (a wrong
+    shape people copy), read as the names they are."""
+
+    @property
+    def feature_names(self) -> list[str]:
+        """The features' names, whichever of the two shapes they come in."""
+        return [f if isinstance(f, str) else f.name for f in self.features or ()]
 
 
 class CNINode(Struct):

@@ -1,31 +1,27 @@
-"""Helpers the check tests share: expected findings and how to compare them, the foreign bundles,
-fixture copies to edit, and the fixture scripts that must rebuild the committed bundles."""
+"""Helpers the check tests share: expected findings and how to compare them, fixture copies to
+edit, and the fixture scripts that must rebuild the committed bundles."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
 import shutil
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol, TypeVar
 
-import pytest
-
 from netdoctor.models import CheckResult, Finding, Severity
-from tests.conftest import BUNDLES, FOREIGN, REPO
+from tests.conftest import BUNDLES, REPO
 
 SCRIPTS = REPO / "scripts" / "fixtures"
 
-# Every foreign bundle but the one that is unparseable on purpose (test_foreign covers the
-# CLI's clean error on it).
-FOREIGN_BUNDLES = sorted(
-    p for p in FOREIGN.iterdir() if p.is_dir() and p.name != "awscli-examples-malformed"
-)
-over_foreign_bundles = pytest.mark.parametrize("bundle", FOREIGN_BUNDLES, ids=lambda p: p.name)
+
+def by_zone(values: dict[str, str]) -> tuple[str, ...]:
+    """The values of a `Base` mapping (node subnets, route tables, nodes…) in zone order a, b,
+    c."""
+    return tuple(values[zone] for zone in sorted(values))
 
 
 # --- expected findings, in the order the check reports them ----------------------------------
@@ -123,12 +119,9 @@ def edit_json(bundle: Path, rel: str, change: Callable[[dict[str, Any]], object]
     path.write_text(json.dumps(doc, indent=4), encoding="utf-8")
 
 
-def fixture_script(check: str) -> ModuleType:
-    """`scripts/fixtures/<check>.py`, imported (its folder on sys.path for `_base`, as when it
-    runs; appended, so that its modules shadow nothing)."""
-    if str(SCRIPTS) not in sys.path:
-        sys.path.append(str(SCRIPTS))
-    path = SCRIPTS / f"{check.replace('-', '_')}.py"
+def fixture_script(name: str) -> ModuleType:
+    """`scripts/fixtures/<name>.py` (a check id or a script name), imported."""
+    path = SCRIPTS / f"{name.replace('-', '_')}.py"
     spec = importlib.util.spec_from_file_location(f"{path.stem}_fixtures", path)
     assert spec is not None and spec.loader is not None
     script = importlib.util.module_from_spec(spec)
@@ -136,19 +129,25 @@ def fixture_script(check: str) -> ModuleType:
     return script
 
 
-def assert_script_rebuilds_fixtures(check: str) -> None:
-    """The fixture script builds exactly the committed bundles, file for file and byte for
-    byte."""
-    script = fixture_script(check)
-    from _base import dump  # on sys.path now
+def assert_rebuilds(folder: Path, docs: dict[str, Any], label: str = "") -> None:
+    """`folder` holds exactly these documents, file for file and byte for byte."""
+    from netdoctor.tooling.fixtures.docs import dump
 
-    assert set(script.SCENARIOS) == fixture_names(check)
-    for name, build in script.SCENARIOS.items():
-        docs = build()
-        folder = BUNDLES / check / name
-        on_disk = {str(p.relative_to(folder)) for p in folder.rglob("*.json")}
-        assert on_disk == set(docs), name
-        for rel, doc in docs.items():
-            text = (folder / rel).read_text(encoding="utf-8")
-            assert json.loads(text) == doc, (name, rel)
-            assert text == dump(rel, doc), (name, rel)
+    on_disk = {str(p.relative_to(folder)) for p in folder.rglob("*.json")}
+    assert on_disk == set(docs), label
+    for rel, doc in docs.items():
+        text = (folder / rel).read_text(encoding="utf-8")
+        assert json.loads(text) == doc, (label, rel)
+        assert text == dump(rel, doc), (label, rel)
+
+
+def assert_script_rebuilds_fixtures(name: str) -> None:
+    """The fixture script builds exactly what is committed where it writes: every scenario
+    folder of a check's script, or the one bundle of a single-bundle script."""
+    script = fixture_script(name)
+    if not hasattr(script, "SCENARIOS"):
+        assert_rebuilds(script.OUT, script.BUILD(), name)
+        return
+    assert set(script.SCENARIOS) == {p.name for p in script.OUT.iterdir()}
+    for scenario, build in script.SCENARIOS.items():
+        assert_rebuilds(script.OUT / scenario, build(), scenario)

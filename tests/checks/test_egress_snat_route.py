@@ -1,44 +1,42 @@
-"""egress-snat-route: the exact findings of every fixture, the healthy example, and odd real data.
+"""egress-snat-route: the exact findings of every fixture and the healthy bundle (real-world
+data: tests/shared).
 
-Fixtures are built by scripts/fixtures/egress_snat_route.py from the shared healthy-basic example:
+Fixtures are built by scripts/fixtures/egress_snat_route.py from the project's healthy base:
 three m6i.large nodes, one per private subnet (a, b, c), each routed to the NAT gateway of its AZ.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from netdoctor.models import Severity, Status
+from netdoctor.tooling.fixtures import base
+from netdoctor.tooling.fixtures.docs import stable_id
 from tests.checks._support import (
     Expect,
     assert_findings,
-    assert_script_rebuilds_fixtures,
+    by_zone,
     copy_fixture,
     edit_json,
     fixture_names,
-    over_foreign_bundles,
 )
-from tests.conftest import BUNDLES, FOREIGN, HEALTHY, run_one
+from tests.conftest import BUNDLES, HEALTHY, run_one
 
 CHECK = "egress-snat-route"
 FIXTURES = BUNDLES / CHECK
 
-NODE_A = "node/ip-192-168-102-239.eu-central-1.compute.internal"
-NODE_B = "node/ip-192-168-130-71.eu-central-1.compute.internal"
-NODE_C = "node/ip-192-168-170-158.eu-central-1.compute.internal"
-SUBNET_A, SUBNET_B, SUBNET_C = (
-    "subnet-0a81eedc195edfd24",
-    "subnet-0d1f40d92342224d7",
-    "subnet-0eb49bf981cb3b0cc",
-)
-RTB_A, RTB_B, RTB_C = "rtb-0d9841098930aa3f4", "rtb-0c61f0172f15cd42b", "rtb-0cc278a46ec1cb278"
-RTB_MAIN = "rtb-0effab6fdfa366a85"
-NAT_A, NAT_B, NAT_C = "nat-0c7b50efd5f44d09f", "nat-05342af368e3d55fd", "nat-0c064b6ab6df3aae8"
-IGW = "igw-0a6ff73d6f6d31f11"
+B = base()
+NAME_A, NAME_B, NAME_C = by_zone(B.nodes)
+NODE_A, NODE_B, NODE_C = (f"node/{name}" for name in (NAME_A, NAME_B, NAME_C))
+SUBNET_A, SUBNET_B, SUBNET_C = by_zone(B.private_subnets)
+RTB_A, RTB_B, RTB_C = by_zone(B.private_route_tables)
+RTB_MAIN = B.main_route_table
+NAT_A, NAT_B, NAT_C = by_zone(B.nat_gateways)
+IGW = B.internet_gateway
+NAT_SUBNET_C = stable_id("subnet", "bad-nat-subnet-c")  # the script's new subnet
 
 CASES: dict[str, list[Expect]] = {
     "fail-external-snat-igw": [
@@ -49,7 +47,7 @@ CASES: dict[str, list[Expect]] = {
             (
                 "AWS_VPC_K8S_CNI_EXTERNALSNAT=true (aws-node env)",
                 f"route table {RTB_A} (explicit association): 0.0.0.0/0 → {IGW} (state active)",
-                "ip-192-168-102-239.eu-central-1.compute.internal (192.168.102.239)",
+                f"{NAME_A} (192.168.107.189)",
             ),
             # the fix routes the subnet through the healthy NAT gateway of its own AZ
             {"route_table_id": RTB_A, "nat_gateway_id": NAT_A, "subnet_id": SUBNET_A},
@@ -61,7 +59,8 @@ CASES: dict[str, list[Expect]] = {
             f"Subnet {SUBNET_A} routes 0.0.0.0/0 to {IGW} but 1 node(s) in it have no public IP",
             (f"subnet/{SUBNET_A}", f"route-table/{RTB_A}", f"internet-gateway/{IGW}", NODE_A),
             (
-                "instance i-04659d7d3b07444d8 has private IP 192.168.102.239 and no public IP",
+                f"instance {B.instances['eu-central-1a']} has private IP 192.168.107.189 and no "
+                "public IP",
                 "AWS_VPC_K8S_CNI_EXTERNALSNAT=false (aws-node env)",
             ),
             {"nat_gateway_id": NAT_A},
@@ -74,7 +73,7 @@ CASES: dict[str, list[Expect]] = {
             (f"subnet/{SUBNET_B}", f"route-table/{RTB_B}", NODE_B),
             (
                 f"route table {RTB_B} (explicit association): no 0.0.0.0/0 route",
-                f"{RTB_B} routes: 192.168.0.0/16 → local, pl-6ea54007 → vpce-06be0d9f34b10085d",
+                f"{RTB_B} routes: 192.168.0.0/16 → local, pl-6ea54007 → {B.s3_endpoint}",
                 "VPC endpoints: s3; no ecr.api, ecr.dkr endpoint",
             ),
             {"route_table_id": RTB_B, "nat_gateway_id": NAT_B},
@@ -114,7 +113,7 @@ CASES: dict[str, list[Expect]] = {
             Severity.WARNING,
             f"Route table {RTB_A} has blackhole routes to 10.20.0.0/16",
             (f"route-table/{RTB_A}", f"subnet/{SUBNET_A}", NODE_A),
-            (f"{RTB_A}: 10.20.0.0/16 → pcx-0bad0c0ffee000001 (state blackhole)",),
+            (f"{RTB_A}: 10.20.0.0/16 → {stable_id('pcx', 'bad-dead-peering')} (state blackhole)",),
         ),
     ],
     "fail-nat-in-private-subnet": [
@@ -124,7 +123,7 @@ CASES: dict[str, list[Expect]] = {
             "gateway route: 1 node(s)",
             (f"nat-gateway/{NAT_B}", f"subnet/{SUBNET_B}", f"route-table/{RTB_B}", NODE_B),
             (
-                f"{NAT_B}: State='available', SubnetId={SUBNET_B}, public IPs 18.156.201.44",
+                f"{NAT_B}: State='available', SubnetId={SUBNET_B}, public IPs 3.65.136.117",
                 f"the NAT gateway's own subnet/{SUBNET_B} → route table {RTB_B} (explicit "
                 f"association): 0.0.0.0/0 → {NAT_B}",
             ),
@@ -132,16 +131,16 @@ CASES: dict[str, list[Expect]] = {
         ),
         Expect(
             Severity.CRITICAL,
-            f"NAT gateway {NAT_C} sits in subnet subnet-0badc0ffee00000c1",
+            f"NAT gateway {NAT_C} sits in subnet {NAT_SUBNET_C}",
             (
                 f"nat-gateway/{NAT_C}",
-                "subnet/subnet-0badc0ffee00000c1",
+                f"subnet/{NAT_SUBNET_C}",
                 f"route-table/{RTB_MAIN}",
                 f"subnet/{SUBNET_C}",
                 NODE_C,
             ),
             (
-                f"the NAT gateway's own subnet/subnet-0badc0ffee00000c1 → route table {RTB_MAIN} "
+                f"the NAT gateway's own subnet/{NAT_SUBNET_C} → route table {RTB_MAIN} "
                 "(the VPC's main table: no explicit association): no 0.0.0.0/0 route",
                 f"subnet/{SUBNET_C} → route table {RTB_C} (explicit association): "
                 f"0.0.0.0/0 → {NAT_C} (state active)",
@@ -164,8 +163,8 @@ CASES: dict[str, list[Expect]] = {
             ),
             (
                 "AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS=10.20.0.0/16 (aws-node env)",
-                f"{RTB_A}: 172.16.0.0/12 → tgw-0c1d2e3f405162738 (state active)",
-                f"{RTB_A}: 10.99.0.0/16 → vgw-0f1e2d3c4b5a69788 (state active)",
+                f"{RTB_A}: 172.16.0.0/12 → {stable_id('tgw', 'transit-gateway')} (state active)",
+                f"{RTB_A}: 10.99.0.0/16 → {stable_id('vgw', 'vpn-gateway')} (state active)",
             ),
             # the current exclusion plus the missing ones, ready for `kubectl set env`
             {"exclude_snat_cidrs": "10.20.0.0/16,172.16.0.0/12,10.99.0.0/16"},
@@ -187,10 +186,6 @@ def test_fixture_gives_exactly_these_findings(name: str) -> None:
 def test_every_fixture_folder_is_in_the_table() -> None:
     folders = {n for n in fixture_names(CHECK) if not n.startswith("skip-")}
     assert folders == set(CASES)
-
-
-def test_committed_fixtures_are_what_the_script_builds() -> None:
-    assert_script_rebuilds_fixtures(CHECK)
 
 
 def test_healthy_example_passes() -> None:
@@ -248,32 +243,3 @@ def test_a_nat_gateway_missing_from_the_bundle_is_not_judged(tmp_path: Path) -> 
     bundle = copy_fixture(CHECK, "fail-nat-failed", tmp_path)
     edit_json(bundle, "aws/ec2-describe-nat-gateways.json", lambda doc: doc.update(NatGateways=[]))
     assert run_one(CHECK, bundle).status is Status.PASS
-
-
-@over_foreign_bundles
-def test_foreign_bundles_never_error(bundle: Path) -> None:
-    result = run_one(CHECK, bundle)
-    assert result.status is not Status.ERROR, result.reason
-
-
-def test_mixed_recordings_do_not_guess_a_route_table(tmp_path: Path) -> None:
-    """Real nodes and instances (hardeneks) next to another account's route tables, subnets and
-    NAT gateways (cloud-custodian, one main table, IGW not described): the nodes' subnets have
-    no association there and their VPC has no main table there, so nothing can be proven."""
-    for source, rels in {
-        "hardeneks-eksctl-us-east-1": (
-            "k8s/nodes.json",
-            "k8s/daemonsets.json",
-            "aws/ec2-describe-instances.json",
-        ),
-        "custodian-cross-az-nat": (
-            "aws/ec2-describe-route-tables.json",
-            "aws/ec2-describe-subnets.json",
-            "aws/ec2-describe-nat-gateways.json",
-        ),
-    }.items():
-        for rel in rels:
-            (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(FOREIGN / source / rel, tmp_path / rel)
-    result = run_one(CHECK, tmp_path)
-    assert result.status is Status.PASS, result.findings

@@ -1,5 +1,5 @@
-"""nodeport-exposure: the exact findings for every fixture bundle, plus the healthy example and
-the foreign bundles (old-shape Ingress, in-tree LoadBalancer services with allocated nodePorts)."""
+"""nodeport-exposure: the exact findings for every fixture bundle, plus the healthy bundle (the
+foreign bundles' old-shape Ingress and in-tree LoadBalancer services: tests/shared)."""
 
 from __future__ import annotations
 
@@ -8,22 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.checks._support import (
-    assert_script_rebuilds_fixtures,
-    copy_fixture,
-    fixture_names,
-    match_findings,
-)
-from tests.conftest import BUNDLES, FOREIGN, HEALTHY, run_one
+from netdoctor.tooling.fixtures import base
+from tests.checks._support import by_zone, copy_fixture, fixture_names, match_findings
+from tests.conftest import BUNDLES, HEALTHY, run_one
 
 CHECK = "nodeport-exposure"
 FIXTURES = BUNDLES / CHECK
-NODE_SG = "sg-0cab24e4f8ae2d5dc"
-NODES = (
-    "node/ip-192-168-102-239.eu-central-1.compute.internal",
-    "node/ip-192-168-130-71.eu-central-1.compute.internal",
-    "node/ip-192-168-170-158.eu-central-1.compute.internal",
-)
+NODE_SG = base().cluster_sg  # on every node; the scenario opens it to the world
+NODE_SGS = f"sg-055de5d53eb037320 {NODE_SG}"  # every node's groups: the node SG and NODE_SG
+NODES = tuple(f"node/{name}" for name in by_zone(base().nodes))
 
 
 @dataclass(frozen=True)
@@ -35,15 +28,17 @@ class Expected:
     evidence: tuple[str, ...]
     """Substrings that must each appear in some evidence line."""
     service: str
-    """The `service` playbook param (namespace is always bookstore here)."""
+    """The `service` playbook param (namespace is always shop here)."""
+    security_groups: str = NODE_SGS
+    """The `security_group_id` playbook param: the groups whose rules the fix changes."""
 
 
 CASES: dict[str, list[Expected]] = {
     "fail-nodeport-exposed-directly": [
         Expected(
             "warning",
-            "Service bookstore/bad-debug-console exposes NodePort 31544/TCP directly",
-            ("service/bookstore/bad-debug-console",),
+            "Service shop/bad-debug-console exposes NodePort 31544/TCP directly",
+            ("service/shop/bad-debug-console",),
             (
                 "type NodePort, nodePort 31544/TCP",
                 "no Ingress, instance-mode load balancer Service",
@@ -52,17 +47,17 @@ CASES: dict[str, list[Expected]] = {
         ),
         Expected(
             "warning",
-            "Service bookstore/bad-legacy-api exposes NodePort 30412/TCP directly",
-            ("service/bookstore/bad-legacy-api",),
-            ("only ip-mode targetgroupbinding/bookstore/bad-legacy-api-tg",),
+            "Service shop/bad-legacy-api exposes NodePort 30412/TCP directly",
+            ("service/shop/bad-legacy-api",),
+            ("only ip-mode targetgroupbinding/shop/bad-legacy-api-tg",),
             "bad-legacy-api",
         ),
     ],
     "fail-pinned-nodeport": [
         Expected(
             "warning",
-            "Service bookstore/bad-pinned-web pins nodePort 30080",
-            ("service/bookstore/bad-pinned-web",),
+            "Service shop/bad-pinned-web pins nodePort 30080",
+            ("service/shop/bad-pinned-web",),
             ("last-applied-configuration sets spec.ports[].nodePort = 30080", "already allocated"),
             "bad-pinned-web",
         ),
@@ -70,43 +65,42 @@ CASES: dict[str, list[Expected]] = {
     "fail-instance-target-on-clusterip": [
         Expected(
             "critical",
-            "Ingress bookstore/bad-admin sends ALB instance-mode traffic to ClusterIP service "
-            "bookstore/bad-admin",
-            ("ingress/bookstore/bad-admin", "service/bookstore/bad-admin"),
+            "Ingress shop/bad-admin sends ALB instance-mode traffic to ClusterIP service "
+            "shop/bad-admin",
+            ("ingress/shop/bad-admin", "service/shop/bad-admin"),
             (
                 "spec.ingressClassName=alb",
                 "the controller defaults to instance",
                 "is type ClusterIP",
-                "event FailedBuildModel on ingress/bookstore/bad-admin: Failed build model due "
+                "event FailedBuildModel on ingress/shop/bad-admin: Failed build model due "
                 "to TargetGroup port is empty",
             ),
             "bad-admin",
         ),
         Expected(
             "critical",
-            "Ingress bookstore/bad-search sends ALB instance-mode traffic to ClusterIP service "
-            "bookstore/bad-search",
-            ("ingress/bookstore/bad-search", "service/bookstore/bad-search"),
+            "Ingress shop/bad-search sends ALB instance-mode traffic to ClusterIP service "
+            "shop/bad-search",
+            ("ingress/shop/bad-search", "service/shop/bad-search"),
             (
                 "kubernetes.io/ingress.class=alb",
                 # the Ingress says ip, the Service says instance: the Service wins
-                "target-type=instance on service/bookstore/bad-search",
+                "target-type=instance on service/shop/bad-search",
             ),
             "bad-search",
         ),
         Expected(
             "critical",
-            "TargetGroupBinding bookstore/bad-orders-tg registers instance targets for ClusterIP "
-            "service bookstore/bad-orders",
-            ("targetgroupbinding/bookstore/bad-orders-tg", "service/bookstore/bad-orders"),
+            "TargetGroupBinding shop/bad-orders-tg registers instance targets for ClusterIP "
+            "service shop/bad-orders",
+            ("targetgroupbinding/shop/bad-orders-tg", "service/shop/bad-orders"),
             ("spec.targetType=instance", "targetgroup/bad-orders-tg/"),
             "bad-orders",
         ),
         Expected(
             "critical",
-            "Service bookstore/bad-grpc-nlb asks for an instance-mode load balancer but has no "
-            "NodePort",
-            ("service/bookstore/bad-grpc-nlb",),
+            "Service shop/bad-grpc-nlb asks for an instance-mode load balancer but has no NodePort",
+            ("service/shop/bad-grpc-nlb",),
             (
                 "aws-load-balancer-nlb-target-type=instance",
                 "allocateLoadBalancerNodePorts=false; 1 of 1 port(s) have no nodePort",
@@ -118,16 +112,16 @@ CASES: dict[str, list[Expected]] = {
     "fail-instance-where-ip-fits": [
         Expected(
             "info",
-            "Ingress bookstore/bad-storefront reaches service bookstore/bad-storefront through "
+            "Ingress shop/bad-storefront reaches service shop/bad-storefront through "
             "NodePorts by default",
-            ("ingress/bookstore/bad-storefront", "service/bookstore/bad-storefront"),
+            ("ingress/shop/bad-storefront", "service/shop/bad-storefront"),
             ("the controller defaults to instance", "nodePort 31210/TCP", "VPC CNI v1.20.1"),
             "bad-storefront",
         ),
         Expected(
             "info",
-            "Service bookstore/bad-tcp-echo reaches its pods through NodePorts by default",
-            ("service/bookstore/bad-tcp-echo",),
+            "Service shop/bad-tcp-echo reaches its pods through NodePorts by default",
+            ("service/shop/bad-tcp-echo",),
             ("no service.beta.kubernetes.io/aws-load-balancer-nlb-target-type", "30950/TCP"),
             "bad-tcp-echo",
         ),
@@ -141,10 +135,11 @@ CASES: dict[str, list[Expected]] = {
             (
                 f"{NODE_SG} inbound rule: tcp 30000-32767 from 0.0.0.0/0",
                 f"{NODE_SG} is on 3 node(s)",
-                "reachable NodePorts: bookstore/good-web-nodeport 31080/TCP",
+                "reachable NodePorts: shop/good-web-nodeport 31080/TCP",
                 "the nodes have no public IP",
             ),
             "good-web-nodeport",
+            NODE_SG,
         ),
     ],
 }
@@ -159,9 +154,9 @@ def test_every_fixture_folder_is_covered() -> None:
 def test_fixture_gives_exactly_the_expected_findings(scenario: str) -> None:
     result = run_one(CHECK, FIXTURES / scenario)
     for want, found in match_findings(result, CASES[scenario]):
-        assert found.params["namespace"] == "bookstore"
+        assert found.params["namespace"] == "shop"
         assert found.params["service"] == want.service
-        assert found.params["security_group_id"] == NODE_SG
+        assert found.params["security_group_id"] == want.security_groups
 
 
 @pytest.mark.parametrize("scenario", PASSING)
@@ -178,18 +173,6 @@ def test_missing_services_file_skips_and_names_it() -> None:
 
 def test_healthy_example_passes() -> None:
     assert run_one(CHECK, HEALTHY).status.value == "pass"
-
-
-@pytest.mark.parametrize("name", ["hardeneks-pending-no-nodes", "k9s-non-eks"])
-def test_foreign_kubernetes_bundles_pass(name: str) -> None:
-    # In-tree LoadBalancer services use their auto-assigned nodePorts (not direct exposure);
-    # the k9s Ingress has no class and the old backend.serviceName shape.
-    result = run_one(CHECK, FOREIGN / name)
-    assert (result.status.value, result.findings) == ("pass", [])
-
-
-def test_committed_fixtures_are_what_the_script_builds() -> None:
-    assert_script_rebuilds_fixtures(CHECK)
 
 
 def test_no_direct_exposure_verdict_without_the_target_group_bindings(tmp_path: Path) -> None:

@@ -1,27 +1,17 @@
-"""pod-ip-capacity: the exact findings for each fixture, the healthy look-alikes, the cases it
-leaves to prefix-delegation and custom-networking, and odd real-world data."""
+"""pod-ip-capacity: the exact findings for each fixture, the healthy look-alikes and the cases it
+leaves to prefix-delegation and custom-networking (odd real-world data: tests/shared)."""
 
 from __future__ import annotations
 
-import json
-import shutil
-from pathlib import Path
-
 import pytest
 
-from tests.checks._support import (
-    FOREIGN_BUNDLES,
-    Expect,
-    assert_findings,
-    fixture_names,
-    over_foreign_bundles,
-)
+from netdoctor.tooling.fixtures import base
+from tests.checks._support import Expect, assert_findings, by_zone, fixture_names
 from tests.conftest import BUNDLES, HEALTHY, run_one
 
 CHECK = "pod-ip-capacity"
 FIXTURES = BUNDLES / CHECK
-NODE_B = "node/ip-192-168-130-71.eu-central-1.compute.internal"
-NODE_C = "node/ip-192-168-170-158.eu-central-1.compute.internal"
+_, NODE_B, NODE_C = (f"node/{name}" for name in by_zone(base().nodes))
 T3_SMALL = "node/ip-192-168-171-20.eu-central-1.compute.internal"
 SMALL_SUBNET_NODE = "node/ip-192-168-192-10.eu-central-1.compute.internal"
 SMALL_SUBNET = "subnet/subnet-0c5dae1a9aa1c75d7"  # 192.168.192.0/27
@@ -102,7 +92,7 @@ CASES = {
         Expect(
             "critical",
             "neither the ENI limit nor the subnet explains it",
-            (NODE_B, "pod/bookstore/bad-api-5f7b8-9xk2p"),
+            (NODE_B, "pod/shop/bad-api-5f7b8-9xk2p"),
             (
                 "2 of 3 ENIs attached",
                 "18 pod IPs; 18 pod(s) on the node hold one",
@@ -115,7 +105,7 @@ CASES = {
         Expect(
             "critical",
             "the node's ENIs still have unused IPs",
-            (NODE_B, "pod/bookstore/bad-api-5f7b8-9xk2p"),
+            (NODE_B, "pod/shop/bad-api-5f7b8-9xk2p"),
             ("17 allocated pod IPs are not held by any pod",),
         )
     ],
@@ -194,7 +184,7 @@ def test_pods_stuck_on_a_fragmented_subnet_point_to_the_prefix_delegation_playbo
                 "the subnet has no free aligned /28 prefix",
                 (
                     "node/ip-192-168-210-20.eu-central-1.compute.internal",
-                    "pod/bookstore/bad-ingest-6d8f9-wq4zt",
+                    "pod/shop/bad-ingest-6d8f9-wq4zt",
                     "subnet/subnet-032e126b324612fbc",
                 ),
                 ("no aligned /28 block is free for a prefix (InsufficientCidrBlocks)",),
@@ -213,7 +203,7 @@ def test_pods_stuck_without_an_eniconfig_point_to_the_custom_networking_playbook
             Expect(
                 "critical",
                 "custom networking finds no ENIConfig subnet for the node",
-                (node, "pod/bookstore/bad-web-7f6c9-zk4qp"),
+                (node, "pod/shop/bad-web-7f6c9-zk4qp"),
                 (
                     "selects ENIConfig 'eu-central-1c' (label topology.kubernetes.io/zone), "
                     "which does not exist",
@@ -228,46 +218,3 @@ def test_pods_stuck_without_an_eniconfig_point_to_the_custom_networking_playbook
         "eu-central-1c",
         "20",
     )
-
-
-@over_foreign_bundles
-def test_foreign_bundles_never_error(bundle: Path) -> None:
-    assert run_one(CHECK, bundle).status.value in ("pass", "fail", "skip")
-
-
-def foreign_mix(tmp_path: Path, **env: str) -> Path:
-    """Every foreign bundle's files in one folder (first one wins), aws-node env overridden:
-    real-world shapes from unrelated recordings, run through every code path."""
-    out = tmp_path / "mix"
-    for bundle in FOREIGN_BUNDLES:
-        for path in sorted(bundle.rglob("*.json")):
-            target = out / path.relative_to(bundle)
-            if not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target)
-    daemonsets = out / "k8s" / "daemonsets.json"
-    doc = json.loads(daemonsets.read_text(encoding="utf-8"))
-    for ds in doc["items"]:
-        for container in ds["spec"]["template"]["spec"]["containers"]:
-            container.setdefault("env", []).extend({"name": k, "value": v} for k, v in env.items())
-    daemonsets.write_text(json.dumps(doc), encoding="utf-8")
-    (out / "k8s" / "eniconfigs.json").write_text(
-        json.dumps({"apiVersion": "v1", "items": [], "kind": "List"}), encoding="utf-8"
-    )
-    return out
-
-
-@pytest.mark.parametrize(
-    "env",
-    [
-        {},
-        {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"},
-        {"AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG": "true", "WARM_IP_TARGET": "3"},
-    ],
-    ids=["secondary-ip", "prefix-delegation", "custom-networking"],
-)
-def test_foreign_shapes_mixed_never_error(tmp_path: Path, env: dict[str, str]) -> None:
-    mix = foreign_mix(tmp_path, **env)
-    for check in (CHECK, "prefix-delegation", "custom-networking"):
-        result = run_one(check, mix)
-        assert result.status.value in ("pass", "fail", "skip"), (check, result.reason)

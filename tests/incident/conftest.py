@@ -1,5 +1,5 @@
 """Fixtures for the recorded-incident tests: the demo incident, incidents built from copies of
-the shared healthy example, a test check with fixed output for the TUI tests, and (for the
+the healthy bundle, a test check with fixed output for the TUI tests, and (for the
 recording tests) the live tests' moto server."""
 
 from __future__ import annotations
@@ -22,13 +22,16 @@ CHECKS = HERE / "checks"
 """incident-stuck-pods: one finding per node with pods stuck in ContainerCreating, one for
 pods Pending unscheduled. Output other engineers' check changes cannot move."""
 
-SUBNET_A = "subnet-0a81eedc195edfd24"
-NODE_A = "ip-192-168-96-10.eu-central-1.compute.internal"
-NODE_D = "ip-192-168-96-5.eu-central-1.compute.internal"
+SUBNET_A = "subnet-0c3e4e30d4d93c4b6"
+"""The demo's zone-a node subnet (a /27 there; the healthy bundle's private-a)."""
+NODE_A = "ip-192-168-96-5.eu-central-1.compute.internal"
+"""The demo's zone-a node, renumbered into the /27."""
+NODE_D = "ip-192-168-96-25.eu-central-1.compute.internal"
+"""The node that joins at frame 5, on the subnet's last six addresses."""
 
 
 def healthy_files() -> dict[str, bytes]:
-    """Every file of the shared healthy example, bundle path → bytes."""
+    """Every file of the healthy bundle, bundle path → bytes."""
     return {
         p.relative_to(HEALTHY).as_posix(): p.read_bytes() for p in HEALTHY.rglob("*") if p.is_file()
     }

@@ -124,7 +124,7 @@ async def test_netdoctor_demo_opens_the_demo_incident_in_replay_mode() -> None:
     from netdoctor.sources.incident.builtin import demo_incident
 
     path = demo_incident()
-    assert path is not None and open_incident(path).frames[0].captured_at == "2025-09-18T10:15:00Z"
+    assert path is not None and open_incident(path).frames[0].captured_at == "2025-10-18T08:00:00Z"
     app = make_replay_app(path, source_badge="DEMO", builtin=False, plugins=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()

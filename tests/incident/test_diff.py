@@ -19,8 +19,8 @@ from tests.incident.conftest import (
     make_incident,
 )
 
-NAT_A = "nat-0c7b50efd5f44d09f"
-RTB_A = "rtb-0d9841098930aa3f4"
+NAT_A = "nat-0584bbe9ff799a597"  # private-a's NAT gateway
+RTB_A = "rtb-049920c1602a708d4"  # private-a's route table
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +77,8 @@ def test_quiet_frames_show_no_change_and_the_first_frame_has_nothing_to_compare(
 
 
 def test_nat_gateway_state_and_blackhole_routes_show_up(tmp_path: Path) -> None:
-    before = at(healthy_files(), "2025-09-18T10:00:00Z")
-    after = at(before, "2025-09-18T10:00:30Z")
+    before = at(healthy_files(), "2025-10-18T10:00:00Z")
+    after = at(before, "2025-10-18T10:00:30Z")
 
     def fail_nat(doc):
         for nat in doc["NatGateways"]:
@@ -110,8 +110,8 @@ def test_nat_gateway_state_and_blackhole_routes_show_up(tmp_path: Path) -> None:
 def test_a_file_missing_from_one_frame_is_not_reported_as_everything_removed(
     tmp_path: Path,
 ) -> None:
-    first = at(healthy_files(), "2025-09-18T10:00:00Z")
-    second = at(first, "2025-09-18T10:00:30Z")
+    first = at(healthy_files(), "2025-10-18T10:00:00Z")
+    second = at(first, "2025-10-18T10:00:30Z")
     del second["k8s/pods.json"]
     root = make_incident(tmp_path / "incident", [first, second])
     with open_incident(root) as incident:

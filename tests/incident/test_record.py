@@ -121,7 +121,7 @@ def test_recording_a_changing_cluster_stores_each_change_once(cluster: Live, tmp
 def test_record_from_bundles_on_disk_orders_them_by_time_and_packs(tmp_path: Path) -> None:
     base = healthy_files()
     sources = []
-    for name, when in (("late", "2025-09-18T10:05:00Z"), ("early", "2025-09-18T10:00:00Z")):
+    for name, when in (("late", "2025-10-18T10:05:00Z"), ("early", "2025-10-18T10:00:00Z")):
         for rel, data in at(base, when).items():
             path = tmp_path / name / rel
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -136,8 +136,8 @@ def test_record_from_bundles_on_disk_orders_them_by_time_and_packs(tmp_path: Pat
     assert "2 frames in" in result.err
     with open_incident(tmp_path / "incident.tar.gz") as incident:
         assert [f.captured_at for f in incident.frames] == [
-            "2025-09-18T10:00:00Z",
-            "2025-09-18T10:05:00Z",
+            "2025-10-18T10:00:00Z",
+            "2025-10-18T10:05:00Z",
         ]
     again = run_cli("record", "--from", str(HEALTHY), "-o", str(tmp_path / "incident"))
     assert again.code == 0, again.err

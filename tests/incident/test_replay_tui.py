@@ -51,10 +51,10 @@ async def test_stepping_frames_shows_each_frames_findings() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         assert app.frame == 1 and titles(app) == []
-        assert app.state.info.captured_at == "2025-09-18T10:15:00Z"
+        assert app.state.info.captured_at == "2025-10-18T08:00:00Z"
         await pilot.press("right_square_bracket", "right_square_bracket")
         assert app.frame == 3
-        assert app.state.info.captured_at == "2025-09-18T10:16:00Z"
+        assert app.state.info.captured_at == "2025-10-18T08:01:00Z"
         assert titles(app) == [f"6 pod(s) stuck in ContainerCreating on node {NODE_A}"]
         await pilot.press("right_square_bracket")
         assert titles(app) == [
@@ -86,7 +86,7 @@ async def test_the_focused_timeline_steps_with_arrows_and_jumps_on_click() -> No
         await pilot.click(TimelineBar, offset=(1 + 5 * width + 1, 1))  # the 6th cell
         await pilot.pause()
         assert app.frame == 6
-        assert f"node {NODE_D}" in titles(app)[1]
+        assert f"4 pod(s) stuck in ContainerCreating on node {NODE_D}" in titles(app)
 
 
 async def test_findings_are_marked_with_the_frames_they_appear_and_clear_in() -> None:
@@ -109,12 +109,12 @@ async def test_the_diff_pane_shows_what_changed_since_the_previous_frame() -> No
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         shown = diff_shown(app)
-        assert shown.startswith("Since frame 4 (10:16:30): 5 pods changed, 1 node added")
+        assert shown.startswith("Since frame 4 (08:01:30): 5 pods changed, 1 node added")
         assert f"node/{NODE_D} added: Ready" in shown
         assert f"subnet/{SUBNET_A} free IPs 6 → 0 (-6)" in shown
         assert "Pending → Running ×3" in shown
         await pilot.press("G")
-        assert diff_shown(app) == "Since frame 11 (10:20:00): no changes\n"
+        assert diff_shown(app) == "Since frame 11 (08:05:00): no changes\n"
         await pilot.press("g")
         assert diff_shown(app) == "First frame: nothing to compare with."
         for _ in range(9):
@@ -206,7 +206,7 @@ async def test_a_long_recording_keeps_the_current_frame_on_the_timeline(tmp_path
     files = {
         rel: data for rel, data in healthy_files().items() if rel.startswith(("meta", "k8s/p"))
     }
-    frames = [at(files, f"2025-09-18T10:{n // 60:02d}:{n % 60:02d}Z") for n in range(150)]
+    frames = [at(files, f"2025-10-18T10:{n // 60:02d}:{n % 60:02d}Z") for n in range(150)]
     root = make_incident(tmp_path / "long", frames)
     app = make_replay_app(
         root, checks_dirs=[CHECKS], builtin=False, plugins=False, only=("incident-stuck-pods",)

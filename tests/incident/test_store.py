@@ -32,7 +32,7 @@ def ten_frames_one_file_changing() -> list[dict[str, bytes]]:
     base = healthy_files()
     frames = []
     for i in range(10):
-        files = at(base, f"2025-09-18T10:{10 + i:02d}:00Z")
+        files = at(base, f"2025-10-18T10:{10 + i:02d}:00Z")
         edit_json(files, SUBNETS, set_free_ips(SUBNET_A, 8166 - i))
         frames.append(files)
     return frames
@@ -64,7 +64,7 @@ def test_a_frame_is_a_plain_bundle_whose_files_link_into_the_blob_store(tmp_path
     assert not (frame / "meta.json").is_symlink()  # each frame's own capture time
     assert (root / "frames" / "0001" / "k8s" / "nodes.json").resolve() == nodes.resolve()
     snap = Snapshot(open_bundle(frame, trusted_root=root))
-    assert snap.info.captured_at == "2025-09-18T10:11:00Z"
+    assert snap.info.captured_at == "2025-10-18T10:11:00Z"
     assert len(snap.nodes) == 3
 
 
@@ -149,7 +149,7 @@ def test_the_packed_archive_keeps_the_links_and_reads_like_the_directory(tmp_pat
 def test_frames_are_ordered_by_capture_time_not_by_name(tmp_path: Path) -> None:
     base = healthy_files()
     # A plain directory of bundles (BUNDLE-FORMAT's own wording), named out of time order.
-    for name, when in (("b-first", "2025-09-18T10:00:00Z"), ("a-second", "2025-09-18T10:05:00Z")):
+    for name, when in (("b-first", "2025-10-18T10:00:00Z"), ("a-second", "2025-10-18T10:05:00Z")):
         for rel, data in at(base, when).items():
             path = tmp_path / "incident" / name / rel
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -37,9 +37,9 @@ def test_the_demo_subnet_shortage_warns_before_the_burst_and_clears_when_pods_st
     entry = _entry(demo_timeline, "pod-ip-capacity", "warm-pool", f"subnet/{SUBNET_A}")
     assert entry.severity is Severity.WARNING
     assert entry.frames == [1, 2]
-    assert entry.first_seen == "2025-09-18T10:15:00Z"
+    assert entry.first_seen == "2025-10-18T08:00:00Z"
     # From frame 3 the stuck pods name the subnet; the warning gives way to that finding.
-    assert (entry.cleared_frame, entry.cleared) == (3, "2025-09-18T10:16:00Z")
+    assert (entry.cleared_frame, entry.cleared) == (3, "2025-10-18T08:01:00Z")
 
 
 def test_the_demo_ip_assignment_failure_holds_from_the_burst_until_the_new_subnet(
@@ -51,8 +51,8 @@ def test_the_demo_ip_assignment_failure_holds_from_the_burst_until_the_new_subne
     # free count in the title drops from 6 to 0.
     assert node_a.frames == [3, 4, 5, 6, 7, 8, 9]
     assert node_a.frames_held == 7
-    assert node_a.first_seen == "2025-09-18T10:16:00Z"
-    assert (node_a.cleared_frame, node_a.cleared) == (10, "2025-09-18T10:19:30Z")
+    assert node_a.first_seen == "2025-10-18T08:01:00Z"
+    assert (node_a.cleared_frame, node_a.cleared) == (10, "2025-10-18T08:04:30Z")
     # The entry shows the finding as frame 9 had it: the 9 pods stuck then.
     [last] = [
         f

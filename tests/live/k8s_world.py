@@ -1,10 +1,11 @@
 """The Kubernetes side of an `aws_world.World`: nodes that point at the moto instances.
 
-Built from the shared healthy-basic example (real `kubectl -o json` shapes): its nodes, pods,
-DaemonSets and CNINodes are re-pointed at the world's instances, its TargetGroupBinding at the
-world's target group. Secrets are planted in every place capture must not copy: env values of
-containers, init and ephemeral containers (pods and DaemonSets), flags, the last-applied
-annotation, managedFields, the aws-auth ConfigMap and a Secret object.
+Built from the project's healthy base (`netdoctor.tooling.fixtures.healthy_docs`, made by synth
+in the shapes `kubectl -o json` prints): its nodes, pods, DaemonSets and CNINodes are re-pointed
+at the world's instances, its TargetGroupBindings at the world's target group. Secrets are
+planted in every place capture must not copy: env values of containers, init and ephemeral
+containers (pods and DaemonSets), flags, the last-applied annotation, managedFields, the aws-auth
+ConfigMap and a Secret object.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import HEALTHY
+from netdoctor.tooling.fixtures import healthy_docs
 from tests.live.aws_world import REGION, World
 
 # Each planted value is unique, so a grep over the bundle proves where a leak came from.
@@ -39,7 +40,9 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
 def _items(name: str) -> list[dict[str, Any]]:
-    return json.loads((HEALTHY / "k8s" / name).read_text())["items"]
+    """Fresh copies of the healthy base's objects of one k8s/ file."""
+    items: list[dict[str, Any]] = healthy_docs()[f"k8s/{name}"]["items"]
+    return items
 
 
 def _managed(value: str) -> list[dict[str, Any]]:
@@ -239,7 +242,7 @@ def write_source_bundle(objects: dict[str, list[dict[str, Any]]], root: Path) ->
     secret = {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": {"name": "db", "namespace": "bookstore"},
+        "metadata": {"name": "db", "namespace": "catalog"},
         "stringData": {"password": SECRETS["secret_object"]},
     }
     doc = {"apiVersion": "v1", "items": [secret], "kind": "List", "metadata": {}}

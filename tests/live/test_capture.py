@@ -138,18 +138,18 @@ def test_aws_calls_do_not_grow_with_the_number_of_nodes(live_factory, tmp_path) 
 
 
 def test_namespace_option_lists_namespaced_kinds_per_namespace(live, tmp_path) -> None:
-    result = capture(live.options(tmp_path / "ns", namespaces=("bookstore",)))
+    result = capture(live.options(tmp_path / "ns", namespaces=("catalog",)))
 
     pods = items(result.path, f.K8S_PODS)
-    assert pods and {p["metadata"]["namespace"] for p in pods} == {"bookstore"}
+    assert pods and {p["metadata"]["namespace"] for p in pods} == {"catalog"}
     paths = {r.path for r in live.server.requests}
-    assert "/api/v1/namespaces/bookstore/pods" in paths and "/api/v1/pods" not in paths
+    assert "/api/v1/namespaces/catalog/pods" in paths and "/api/v1/pods" not in paths
     # Cluster-scoped and kube-system kinds are unaffected.
     assert len(items(result.path, f.K8S_NODES)) == 3
     assert [d["metadata"]["name"] for d in items(result.path, f.K8S_DAEMONSETS)] == [
         "aws-node", "kube-proxy",
     ]  # fmt: skip
-    assert doc(result.path, f.META)["capture"]["namespaces"] == ["bookstore"]
+    assert doc(result.path, f.META)["capture"]["namespaces"] == ["catalog"]
 
 
 def test_files_option_captures_only_what_the_checks_read(live, tmp_path) -> None:

@@ -119,7 +119,7 @@ def test_iam_policy_is_the_operation_table_and_only_describes() -> None:
 
 def test_capture_uses_exactly_the_granted_permissions(live, tmp_path: Path) -> None:
     result = capture(live.options(tmp_path / "all"))
-    capture(live.options(tmp_path / "ns", namespaces=("bookstore", "kube-system")))
+    capture(live.options(tmp_path / "ns", namespaces=("catalog", "kube-system")))
 
     rules = rbac_rules()
     used: set[Rule] = set()

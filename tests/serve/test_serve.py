@@ -26,9 +26,9 @@ from netdoctor.frontends.serve.kubeconfig import is_ours, kubeconfig_dict, write
 from netdoctor.frontends.serve.server import BundleApiServer, RequestRecord
 from netdoctor.snapshot.bundle import open_bundle
 from netdoctor.snapshot.kinds import API_KINDS, KINDS_BY_FILE, find_kind
+from tests.conftest import HEALTHY, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO.parent / "shared" / "examples" / "healthy-basic"
+EXAMPLE = HEALTHY
 KUBECTL = shutil.which("kubectl")
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
@@ -117,11 +117,9 @@ def test_python_client_pages_pods_and_nodes(api: client.ApiClient) -> None:
     nodes, _ = page_all(core.list_node)
     assert nodes == NODES
 
-    bookstore, _ = page_all(core.list_namespaced_pod, namespace="bookstore")
-    assert bookstore == [
-        n
-        for n, p in zip(names(PODS), PODS, strict=True)
-        if p["metadata"]["namespace"] == "bookstore"
+    catalog, _ = page_all(core.list_namespaced_pod, namespace="catalog")
+    assert catalog == [
+        n for n, p in zip(names(PODS), PODS, strict=True) if p["metadata"]["namespace"] == "catalog"
     ]
 
 
@@ -141,27 +139,27 @@ def test_custom_objects_api(api: client.ApiClient) -> None:
     assert cni["apiVersion"] == "vpcresources.k8s.aws/v1alpha1"
     assert names(cni["items"]) == NODES
     tgb = custom.list_namespaced_custom_object(
-        "elbv2.k8s.aws", "v1beta1", "bookstore", "targetgroupbindings"
+        "elbv2.k8s.aws", "v1beta1", "catalog", "targetgroupbindings"
     )
-    assert names(tgb["items"]) == ["k8s-bookstor-bookstor-548bbd83af"]
+    assert names(tgb["items"]) == ["k8s-catalog-realtime-21c81d3268"]
 
 
 def test_get_by_name_and_not_found(api: client.ApiClient) -> None:
     core = client.CoreV1Api(api)
-    resp = core.read_namespaced_pod("ratings-c4tnsl5bgx-mdqrq", "bookstore", _preload_content=False)
+    resp = core.read_namespaced_pod("ledger-v8k46v2dhp-2df8b", "search", _preload_content=False)
     pod = json.loads(resp.data)
-    assert pod["spec"]["nodeName"] == "ip-192-168-102-239.eu-central-1.compute.internal"
+    assert pod["spec"]["nodeName"] == "ip-192-168-175-181.eu-central-1.compute.internal"
     node = json.loads(core.read_node(NODES[1], _preload_content=False).data)
     assert node["metadata"]["name"] == NODES[1]
 
     with pytest.raises(ApiException) as err:
-        core.read_namespaced_pod("ratings-c4tnsl5bgx-mdqrq", "default", _preload_content=False)
+        core.read_namespaced_pod("ledger-v8k46v2dhp-2df8b", "default", _preload_content=False)
     status = json.loads(err.value.body)
     assert err.value.status == 404
     assert status == {
         "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-        "message": 'pods "ratings-c4tnsl5bgx-mdqrq" not found', "reason": "NotFound", "code": 404,
-        "details": {"name": "ratings-c4tnsl5bgx-mdqrq", "kind": "pods"},
+        "message": 'pods "ledger-v8k46v2dhp-2df8b" not found', "reason": "NotFound", "code": 404,
+        "details": {"name": "ledger-v8k46v2dhp-2df8b", "kind": "pods"},
     }  # fmt: skip
 
 
@@ -171,7 +169,7 @@ def test_get_by_name_and_not_found(api: client.ApiClient) -> None:
         "/api/v1/namespaces",
         "/api/v1/namespaces/bookstore/nodes",  # nodes are cluster-scoped
         "/api/v1/pods/ratings-c4tnsl5bgx-mdqrq",  # pods need a namespace
-        "/api/v1/namespaces/bookstore/pods/ratings-c4tnsl5bgx-mdqrq/log",
+        "/api/v1/namespaces/search/pods/ledger-v8k46v2dhp-2df8b/log",
         "/apis/apps/v1/deployments",
         "/apis/nope.example.com/v1",
         "/openapi/v2",
@@ -225,23 +223,23 @@ def label(pod: dict[str, Any], key: str) -> str | None:
     return pod["metadata"].get("labels", {}).get(key)
 
 
-NODE_B = "ip-192-168-130-71.eu-central-1.compute.internal"
+NODE_B = "ip-192-168-157-85.eu-central-1.compute.internal"
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("labelSelector=app%3Dratings", pod_names_where(lambda p: label(p, "app") == "ratings")),
-        ("labelSelector=app%3D%3Dratings", pod_names_where(lambda p: label(p, "app") == "ratings")),
-        ("labelSelector=app!%3Dratings", pod_names_where(lambda p: label(p, "app") != "ratings")),
+        ("labelSelector=app%3Dpricing", pod_names_where(lambda p: label(p, "app") == "pricing")),
+        ("labelSelector=app%3D%3Dpricing", pod_names_where(lambda p: label(p, "app") == "pricing")),
+        ("labelSelector=app!%3Dpricing", pod_names_where(lambda p: label(p, "app") != "pricing")),
         ("labelSelector=k8s-app", pod_names_where(lambda p: label(p, "k8s-app") is not None)),
         ("labelSelector=!app", pod_names_where(lambda p: label(p, "app") is None)),
         (
-            "labelSelector=app%20in%20(ratings,%20reviews),pod-template-hash",
-            pod_names_where(lambda p: label(p, "app") in ("ratings", "reviews")),
+            "labelSelector=app%20in%20(pricing,%20ledger),pod-template-hash",
+            pod_names_where(lambda p: label(p, "app") in ("pricing", "ledger")),
         ),
         (
-            "labelSelector=app%3Dratings,pod-template-hash!%3Dc4tnsl5bgx",
+            "labelSelector=app%3Dpricing,pod-template-hash!%3Dqbgc6sqkjk",
             [],
         ),
         (
@@ -249,18 +247,18 @@ NODE_B = "ip-192-168-130-71.eu-central-1.compute.internal"
             pod_names_where(lambda p: p["spec"].get("nodeName") == NODE_B),
         ),
         (
-            "fieldSelector=metadata.namespace%3Dkube-system,metadata.name!%3Daws-node-gkcv7",
+            "fieldSelector=metadata.namespace%3Dkube-system,metadata.name!%3Daws-node-j9fj6",
             pod_names_where(
                 lambda p: (
                     p["metadata"]["namespace"] == "kube-system"
-                    and p["metadata"]["name"] != "aws-node-gkcv7"
+                    and p["metadata"]["name"] != "aws-node-j9fj6"
                 )
             ),
         ),
-        ("fieldSelector=metadata.name%3Dmailer-p2j8m6287x-9666j", ["mailer-p2j8m6287x-9666j"]),
+        ("fieldSelector=metadata.name%3Dledger-v8k46v2dhp-2df8b", ["ledger-v8k46v2dhp-2df8b"]),
         (
             f"labelSelector=k8s-app%3Daws-node&fieldSelector=spec.nodeName%3D{NODE_B}",
-            ["aws-node-gkcv7"],
+            ["aws-node-j9fj6"],
         ),
     ],
 )
@@ -271,7 +269,7 @@ def test_selectors_filter_pods(server: BundleApiServer, query: str, expected: li
 
 
 def test_field_selector_on_events_and_paging_with_selector(server: BundleApiServer) -> None:
-    pod = "order-intake-qlndt7n6ts-fbz5j"
+    pod = "ledger-v8k46v2dhp-2df8b"
     expected = [
         e["metadata"]["name"]
         for e in items("k8s/events.json")
@@ -281,7 +279,7 @@ def test_field_selector_on_events_and_paging_with_selector(server: BundleApiServ
     query = f"fieldSelector=involvedObject.name%3D{pod},involvedObject.kind%3DPod&limit=2"
     seen, token = [], ""
     for _ in range(10):
-        status, body = get(server, f"/api/v1/namespaces/bookstore/events?{query}{token}")
+        status, body = get(server, f"/api/v1/namespaces/search/events?{query}{token}")
         assert status == 200
         seen += names(body["items"])
         if "continue" not in body["metadata"]:
@@ -389,8 +387,8 @@ def test_table_for_kubectl(server: BundleApiServer) -> None:
     columns = [c["name"] for c in table["columnDefinitions"]]
     assert columns[:5] == ["Name", "Status", "Roles", "Age", "Version"]
     assert [r["cells"][:4] for r in table["rows"]] == [
-        [NODES[0], "Ready", "<none>", "5d23h"],  # AGE as of meta.json captured_at
-        [NODES[1], "Ready", "<none>", "6d"],
+        [NODES[0], "Ready", "<none>", "14d"],  # AGE as of meta.json captured_at
+        [NODES[1], "Ready", "<none>", "17d"],
     ]
     assert table["rows"][0]["object"]["kind"] == "PartialObjectMetadata"
     assert table["metadata"]["remainingItemCount"] == 1
@@ -400,8 +398,8 @@ def test_table_for_kubectl(server: BundleApiServer) -> None:
     _, eni = get(server, "/apis/crd.k8s.amazonaws.com/v1alpha1/eniconfigs", Accept=TABLE)
     assert [c["name"] for c in eni["columnDefinitions"]] == ["Name", "Age"]
     assert eni["rows"] == []
-    _, one = get(server, "/api/v1/namespaces/bookstore/pods/mailer-p2j8m6287x-9666j", Accept=TABLE)
-    assert one["rows"][0]["cells"][:3] == ["mailer-p2j8m6287x-9666j", "1/1", "Running"]
+    _, one = get(server, "/api/v1/namespaces/search/pods/ledger-v8k46v2dhp-2df8b", Accept=TABLE)
+    assert one["rows"][0]["cells"][:3] == ["ledger-v8k46v2dhp-2df8b", "1/1", "Running"]
 
 
 def test_human_duration_matches_kubectl() -> None:
@@ -443,7 +441,7 @@ def test_fault_matching_query_delay_and_forever(fresh: BundleApiServer) -> None:
     assert get(fresh, f"/api/v1/pods?continue={token}&limit=10")[0] == 200
     fresh.add_fault("/api/v1/pods?limit=1&labelSelector=app", [500])
     assert get(fresh, "/api/v1/pods?labelSelector=k8s-app&limit=10")[0] == 200
-    assert get(fresh, "/api/v1/pods?labelSelector=app%3Dratings&limit=10")[0] == 500
+    assert get(fresh, "/api/v1/pods?labelSelector=app%3Dpricing&limit=10")[0] == 500
 
     fresh.add_fault("/api/v1/services", delay=0.3)
     start = time.monotonic()
@@ -463,8 +461,8 @@ def test_forbidden_kind(fresh: BundleApiServer) -> None:
     fresh.forbid("pods")
     for path in (
         "/api/v1/pods",
-        "/api/v1/namespaces/bookstore/pods",
-        "/api/v1/namespaces/bookstore/pods/mailer-p2j8m6287x-9666j",
+        "/api/v1/namespaces/search/pods",
+        "/api/v1/namespaces/search/pods/ledger-v8k46v2dhp-2df8b",
     ):
         for _ in range(2):
             status, body = get(fresh, path)

@@ -10,9 +10,9 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 BROKEN = HERE / "bundles" / "broken"
-"""healthy-basic trimmed, with node ip-192-168-102-239 at max-pods 58 on an m6i.large (ENI
-capacity 29: pod-ip-capacity fails), subnet-0a81eedc195edfd24 down to 12 free IPs, and no
-securitygrouppolicies.json (tui-skip skips)."""
+"""The healthy base (scripts/fixtures/tui_broken.py) with node ip-192-168-107-189 at max-pods 58 on
+an m6i.large (ENI capacity 29: pod-ip-capacity fails), subnet-0c3e4e30d4d93c4b6 down to 12 free
+IPs, and no securitygrouppolicies.json (tui-skip skips)."""
 BAD_JSON = HERE / "bundles" / "bad-json"
 """A bundle whose k8s/nodes.json is not JSON."""
 CHECKS = HERE / "checks"
@@ -21,7 +21,7 @@ the tui-sample playbook beside them."""
 MANY = HERE / "checks_many"
 """tui-many: 3,000 findings with long unicode names."""
 
-BAD_NODE = "ip-192-168-102-239.eu-central-1.compute.internal"
+BAD_NODE = "ip-192-168-107-189.eu-central-1.compute.internal"
 SAMPLE_IDS = ("tui-sample", "tui-crash", "tui-skip", "tui-quiet")
 
 

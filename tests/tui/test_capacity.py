@@ -41,12 +41,12 @@ async def test_capacity_bars_show_nodes_and_subnets_with_the_overloaded_in_red()
         assert [int(line.split()[-1]) for line in lines] == [10, 58, 29]
         # Drawn to one scale (58): the ENI/IP bar is half the max-pods bar.
         assert lines[1].count("█") == 36 and lines[2].count("█") == 18
-        healthy, _ = nodes.get_row("node/ip-192-168-130-71.eu-central-1.compute.internal")
+        healthy, _ = nodes.get_row("node/ip-192-168-157-85.eu-central-1.compute.internal")
         assert "bold red" not in _styles(healthy)
 
         subnets = screen.query_one("#subnet-capacity", DataTable)
         first, usage, room = subnets.get_row_at(0)
-        assert first.plain.splitlines()[0] == "subnet-0a81eedc195edfd24"
+        assert first.plain.splitlines()[0] == "subnet-0c3e4e30d4d93c4b6"
         assert usage.plain.splitlines()[1] == "8,175 used · 12 free of 8,187"
         assert "100%" in usage.plain and "bold red" in _styles(usage)
         assert room.plain == "—"  # prefix delegation is off
@@ -99,8 +99,8 @@ async def test_with_prefix_delegation_subnets_show_free_28_blocks(tmp_path: Path
         await pilot.press("c")
         await settle(pilot)
         subnets = app.screen.query_one("#subnet-capacity", DataTable)
-        _, _, room = subnets.get_row("subnet/subnet-0a81eedc195edfd24")
+        _, _, room = subnets.get_row("subnet/subnet-0c3e4e30d4d93c4b6")
         # A /19 holds 512 aligned /28 blocks. Taken: the first and the last (AWS-reserved
-        # addresses) and 21 more, one per ENI address in the subnet (the three ENIs hold 21
-        # addresses, no two in the same /28): 512 - 23 = 489.
-        assert room.plain.splitlines() == ["489 of 512", "free /28 blocks"]
+        # addresses) and the 13 blocks that the subnet's 21 ENI addresses fall in (the node's
+        # two ENIs and the EKS control-plane ENI; some share a block): 512 - 15 = 497.
+        assert room.plain.splitlines() == ["497 of 512", "free /28 blocks"]

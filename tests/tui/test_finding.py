@@ -9,8 +9,8 @@ from netdoctor.frontends.tui.screens.triage import TriageScreen
 from tests.tui.conftest import sample_app, settle
 
 SIZE = (120, 40)
-SUBNET = "subnet-0a81eedc195edfd24"
-NODE = "ip-192-168-102-239.eu-central-1.compute.internal"
+SUBNET = "subnet-0c3e4e30d4d93c4b6"
+NODE = "ip-192-168-107-189.eu-central-1.compute.internal"
 
 
 async def _open_first_finding(pilot) -> FindingScreen:
@@ -27,7 +27,7 @@ async def test_detail_shows_the_finding_and_its_playbook_filled_with_real_ids() 
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open_first_finding(pilot)
         title = str(screen.query_one("#finding-title").render())
-        assert title.startswith(" CRITICAL  Subnet subnet-0a81eedc195edfd24 has 12 free IPs")
+        assert title.startswith(" CRITICAL  Subnet subnet-0c3e4e30d4d93c4b6 has 12 free IPs")
         evidence = str(screen.query_one("#evidence").render())
         assert evidence.splitlines() == [
             "• AvailableIpAddressCount = 12",
@@ -37,13 +37,13 @@ async def test_detail_shows_the_finding_and_its_playbook_filled_with_real_ids() 
         assert [resources.get_option_at_index(i).id for i in range(resources.option_count)] == [
             f"subnet/{SUBNET}",
             f"node/{NODE}",
-            "route-table/rtb-0d9841098930aa3f4",
+            "route-table/rtb-049920c1602a708d4",
         ]
         markdown = screen.query_one(Markdown).source
         assert markdown.startswith("# Sample playbook for the TUI tests")
         assert f"--subnet-ids {SUBNET} --region eu-central-1" in markdown
         assert f"kubectl describe node {NODE}" in markdown
-        assert "cluster `atlas-demo`" in markdown
+        assert "cluster `orbit-dev`" in markdown
         assert "{" + "subnet_id}" not in markdown and "{" + "region}" not in markdown
         # The three shell blocks, in order; the JSON output sample is not a command.
         assert screen.commands == [
@@ -51,7 +51,7 @@ async def test_detail_shows_the_finding_and_its_playbook_filled_with_real_ids() 
             "--query 'Subnets[].AvailableIpAddressCount'",
             f"kubectl describe node {NODE}\n"
             f"kubectl get pods -A --field-selector spec.nodeName={NODE}",
-            "aws ec2 describe-route-tables --route-table-ids rtb-0d9841098930aa3f4 "
+            "aws ec2 describe-route-tables --route-table-ids rtb-049920c1602a708d4 "
             "--region eu-central-1",
         ]
         await pilot.press("escape")

@@ -49,7 +49,7 @@ async def test_export_writes_the_same_report_as_netdoctor_check(
         written = list(tmp_path.iterdir())
         assert len(written) == 1
         suffix = ".md" if fmt == "markdown" else ".json"
-        name = rf"netdoctor-report-atlas-demo-\d{{8}}-\d{{6}}\{suffix}"
+        name = rf"netdoctor-report-orbit-dev-\d{{8}}-\d{{6}}\{suffix}"
         assert re.fullmatch(name, written[0].name)
         assert [n.message for n in app._notifications] == [f"Report written to {written[0]}"]
     assert written[0].read_text(encoding="utf-8") == _cli_report(fmt, capsys)

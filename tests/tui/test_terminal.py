@@ -74,16 +74,16 @@ def test_tui_in_tmux_opens_a_finding_and_its_playbook_commands() -> None:
         triage = _wait_for(
             session, "RECORDED", "6 findings", "CRITICAL", "collect it: kubectl get security"
         )
-        assert "cluster atlas-demo · eu-central-1 · captured 2025-09-18T10:12:44Z" in triage
+        assert "cluster orbit-dev · eu-central-1 · captured 2025-10-18T07:55:11Z" in triage
         assert "VPC CNI v1.20.1" in triage
         assert "collect it: kubectl get securitygrouppolicies.vpcresources.k8s.aws" in triage
         _tmux("send-keys", "-t", session, "Enter")
         # The playbook (kept beside the plug-in check) with its commands filled in.
         detail = _wait_for(session, "Evidence", "Sample playbook for the TUI tests", "Confirm")
         assert "AvailableIpAddressCount = 12" in detail
-        assert "subnet/subnet-0a81eedc195edfd24" in detail
-        assert "aws ec2 describe-subnets --subnet-ids subnet-0a81eedc195edfd24" in detail
-        assert "kubectl describe node ip-192-168-102-239.eu-central-1.compute.internal" in detail
+        assert "subnet/subnet-0c3e4e30d4d93c4b6" in detail
+        assert "aws ec2 describe-subnets --subnet-ids subnet-0c3e4e30d4d93c4b6" in detail
+        assert "kubectl describe node ip-192-168-107-189.eu-central-1.compute.internal" in detail
         _tmux("send-keys", "-t", session, "Escape")
         _wait_for(session, "6 findings")
         _tmux("send-keys", "-t", session, "q")

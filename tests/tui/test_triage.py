@@ -34,9 +34,9 @@ async def test_findings_are_listed_worst_first_with_every_check_status() -> None
         assert first[0].plain == "CRITICAL"
         assert first[1].plain == "tui-sample"
         title = app.state.rows[0].finding.title
-        assert title.startswith("Subnet subnet-0a81eedc195edfd24 has 12 free IPs")
+        assert title.startswith("Subnet subnet-0c3e4e30d4d93c4b6 has 12 free IPs")
         assert shows(first[2], title)
-        assert shows(first[3], "subnet/subnet-0a81eedc195edfd24")
+        assert shows(first[3], "subnet/subnet-0c3e4e30d4d93c4b6")
         statuses = {cid: row.status for cid, row in app.state.checks.items()}
         assert statuses == {
             "tui-sample": Status.FAIL,
@@ -71,7 +71,7 @@ async def test_text_filter_keeps_matching_findings_and_escape_clears_it() -> Non
         await pilot.pause()
         table = _table(app)
         assert table.row_count == 1
-        assert shows(table.get_row_at(0)[3], "nat-gateway/nat-0c7b50efd5f44d09f")
+        assert shows(table.get_row_at(0)[3], "nat-gateway/nat-0584bbe9ff799a597")
         assert "1 of 6 findings" in str(app.screen.query_one("#filter-status").render())
         await pilot.press("enter", "escape")
         await pilot.pause()

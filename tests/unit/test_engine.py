@@ -239,10 +239,10 @@ def test_check_with_bad_metadata_is_rejected_at_class_creation() -> None:
 def test_every_report_format_on_the_healthy_example() -> None:
     json_result = run_cli("check", str(HEALTHY), "--format", "json")
     report = _report(json_result.out)
-    assert report["snapshot"]["cluster"] == "atlas-demo"
+    assert report["snapshot"]["cluster"] == "orbit-dev"
     assert {r["status"] for r in report["results"]} <= {"pass", "skip"}
     md = run_cli("check", str(HEALTHY), "--format", "markdown")
-    assert md.out.startswith("# netdoctor report") and "atlas-demo" in md.out
+    assert md.out.startswith("# netdoctor report") and "orbit-dev" in md.out
     text = run_cli("check", str(HEALTHY))
     assert "No problems found" in text.out and text.code == 0
 

@@ -1,4 +1,5 @@
-"""`netdoctor max-pods`: the VPC CNI max-pods calculator, against AWS's published figures."""
+"""`netdoctor max-pods`: the VPC CNI max-pods calculator, on AWS's published figures (the whole
+published table is compared in tests/shared/test_reference_tables.py)."""
 
 from __future__ import annotations
 
@@ -6,20 +7,8 @@ import orjson
 import pytest
 
 from netdoctor.facts.instances import offline_table
-from netdoctor.facts.maxpods import MaxPodsInput, eni_max_pods, recommended_max_pods
-from tests.conftest import SHARED, run_cli
-
-ENI_MAX_PODS = SHARED / "reference" / "eni-max-pods.txt"
-
-# Types where moto's EC2 data (our offline table) splits the ENIs over two network cards while
-# the VPC CNI's table counts them on one: max-pods only counts the default card, so the
-# figures differ. type → (published, ours).
-KNOWN_MISMATCHES = {
-    "i7ie.48xlarge": (737, 394),
-    "i7ie.metal-48xl": (737, 394),
-    "i8ge.48xlarge": (1178, 590),
-    "i8ge.metal-48xl": (1178, 590),
-}
+from netdoctor.facts.maxpods import MaxPodsInput, recommended_max_pods
+from tests.conftest import run_cli
 
 
 def max_pods_json(*args: str) -> tuple[int, dict[str, dict]]:
@@ -79,25 +68,6 @@ def test_unknown_type_gives_null_and_exit_2() -> None:
     assert code == 2
     assert rows["x9.nonexistent"]["max_pods"] is None
     assert rows["m5.large"]["max_pods"] == 29
-
-
-def _published() -> dict[str, int]:
-    rows = {}
-    for line in ENI_MAX_PODS.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            name, value = line.split()
-            rows[name] = int(value)
-    return rows
-
-
-def test_formula_matches_every_published_row_the_table_knows() -> None:
-    table = offline_table()
-    published = _published()
-    known = {name: value for name, value in published.items() if name in table}
-    assert len(known) > 1300, "the offline table lost most instance types"
-    ours = {name: eni_max_pods(table[name]) for name in known}
-    mismatches = {name: (known[name], ours[name]) for name in known if ours[name] != known[name]}
-    assert mismatches == KNOWN_MISMATCHES
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
 
-NODE = "ip-192-168-102-239.eu-central-1.compute.internal"
-SUBNET = "subnet-0a81eedc195edfd24"
+NODE = "ip-192-168-107-189.eu-central-1.compute.internal"
+SUBNET = "subnet-0c3e4e30d4d93c4b6"
 
 
 class TuiSample(Check):
@@ -18,47 +18,47 @@ class TuiSample(Check):
     provides = ("node", "subnet_id", "route_table_id")
 
     def run(self, snap: Snapshot) -> Iterator[Finding]:
-        params = {"node": NODE, "subnet_id": SUBNET, "route_table_id": "rtb-0d9841098930aa3f4"}
+        params = {"node": NODE, "subnet_id": SUBNET, "route_table_id": "rtb-049920c1602a708d4"}
         yield self.finding(
             Severity.CRITICAL,
             f"Subnet {SUBNET} has 12 free IPs left for node {NODE}",
-            resources=[f"subnet/{SUBNET}", f"node/{NODE}", "route-table/rtb-0d9841098930aa3f4"],
+            resources=[f"subnet/{SUBNET}", f"node/{NODE}", "route-table/rtb-049920c1602a708d4"],
             evidence=["AvailableIpAddressCount = 12", "CIDR 192.168.96.0/19 holds 8187 usable"],
             params=params,
         )
         yield self.finding(
             Severity.WARNING,
-            "Pod bookstore/bookstore-web-svf9m2qtqh-92lrn runs on a node whose max-pods is 58",
-            resources=["pod/bookstore/bookstore-web-svf9m2qtqh-92lrn", f"node/{NODE}"],
+            "Pod catalog/realtime-webhook-rjp9mdlg7s-8jcqs runs on a node whose max-pods is 58",
+            resources=["pod/catalog/realtime-webhook-rjp9mdlg7s-8jcqs", f"node/{NODE}"],
             evidence=["status.allocatable.pods = 58", "ENI capacity = 29"],
             params=params,
         )
         yield self.finding(
             Severity.INFO,
-            "NAT gateway nat-0c7b50efd5f44d09f serves the eu-central-1a private subnet",
-            resources=["nat-gateway/nat-0c7b50efd5f44d09f", "security-group/sg-0cab24e4f8ae2d5dc"],
+            "NAT gateway nat-0584bbe9ff799a597 serves the eu-central-1a private subnet",
+            resources=["nat-gateway/nat-0584bbe9ff799a597", "security-group/sg-0bf1d6df6f8dcf8c5"],
             evidence=["State = available"],
             params=params,
         )
         yield self.finding(
             Severity.CRITICAL,
-            "Service bookstore/bookstore-web sends ALB traffic to pod IPs on a full subnet",
-            resources=["service/bookstore/bookstore-web", "ingress/bookstore/bookstore"],
+            "Service catalog/realtime-webhook sends ALB traffic to pod IPs on a full subnet",
+            resources=["service/catalog/realtime-webhook", "ingress/catalog/realtime-webhook"],
             evidence=["target-type ip", "6 endpoints"],
             params=params,
         )
         yield self.finding(
             Severity.WARNING,
-            "ENI eni-08683fc8e14b93a11 (Ünïcødé 名前 — a long name that must be cut cleanly "
+            "ENI eni-04ab288fb01980554 (Ünïcødé 名前 — a long name that must be cut cleanly "
             "in the table because it is far wider than the column)",
-            resources=["eni/eni-08683fc8e14b93a11"],
+            resources=["eni/eni-04ab288fb01980554"],
             evidence=["device 1", "10 IPv4 addresses"],
             params=params,
         )
         yield self.finding(
             Severity.INFO,
-            "Instance i-04659d7d3b07444d8 is an m6i.large",
-            resources=["instance/i-04659d7d3b07444d8"],
+            "Instance i-0d5462d37c2cb6260 is an m6i.large",
+            resources=["instance/i-0d5462d37c2cb6260"],
             evidence=["3 ENIs × 10 IPv4"],
             params=params,
         )
