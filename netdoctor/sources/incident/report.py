@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import orjson
 from pydantic import BaseModel
 
 from netdoctor import __version__
@@ -86,8 +85,3 @@ def incident_exit_status(report: IncidentReport, fail_on: str) -> int:
         return 0
     worst = report.worst()
     return 1 if worst is not None and worst.rank >= Severity(fail_on).rank else 0
-
-
-def render_incident_json(report: IncidentReport) -> str:
-    """The incident report as indented JSON (trailing newline)."""
-    return orjson.dumps(report.model_dump(mode="json"), option=orjson.OPT_INDENT_2).decode() + "\n"
