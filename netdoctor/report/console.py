@@ -12,6 +12,7 @@ style the terminal. Nothing is cut with `…`: long lines wrap.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.text import Text
@@ -124,7 +125,12 @@ def _status_table(page: _Page, report: Report) -> None:
 
 
 def _finding(
-    page: _Page, result: CheckResult, finding: Finding, bundle: str | None, depth: int
+    page: _Page,
+    result: CheckResult,
+    finding: Finding,
+    bundle: str | None,
+    selection: Sequence[str],
+    depth: int,
 ) -> None:
     pad = INDENT * depth
     body = pad + INDENT
@@ -148,7 +154,7 @@ def _finding(
         for ref in finding.resources:
             page.text(printable(ref), first=body + "  ")
     if finding.playbook:
-        command = playbook_command(finding.playbook, finding.index, bundle)
+        command = playbook_command(finding.playbook, finding.index, bundle, selection)
         if len(wrap_command(command, page.width, body + "fix: ")) == 1:
             page.command(command, first=body + "fix: ")
         else:
@@ -156,7 +162,7 @@ def _finding(
             page.command(command, first=body + "  ")
 
 
-def _findings(page: _Page, report: Report, bundle: str | None) -> None:
+def _findings(page: _Page, report: Report, bundle: str | None, selection: Sequence[str]) -> None:
     depth_of: dict[int, int] = {}
     for result, finding in report.findings():
         depth = 0
@@ -165,7 +171,7 @@ def _findings(page: _Page, report: Report, bundle: str | None) -> None:
         if finding.index is not None:
             depth_of[finding.index] = depth
         page.blank()
-        _finding(page, result, finding, bundle, min(depth, 2))
+        _finding(page, result, finding, bundle, selection, min(depth, 2))
 
 
 def _not_run(page: _Page, report: Report) -> None:
@@ -199,7 +205,12 @@ def _not_run(page: _Page, report: Report) -> None:
 
 
 def render_text(
-    report: Report, *, width: int = 80, color: bool = False, bundle: str | None = None
+    report: Report,
+    *,
+    width: int = 80,
+    color: bool = False,
+    bundle: str | None = None,
+    selection: Sequence[str] = (),
 ) -> str:
     """The report as terminal text, `width` cells wide (no line passes it unless a single
     shell word is wider), with ANSI styles only when `color`.
@@ -209,11 +220,12 @@ def render_text(
         width: the terminal width in cells (at least 40 is used).
         color: emit ANSI styles (only for a terminal, never under NO_COLOR).
         bundle: the bundle path the user gave, for the `netdoctor playbook` hints.
+        selection: the check-selection arguments the report ran with, for the same hints.
     """
     page = _Page(width)
     _header(page, report)
     _status_table(page, report)
-    _findings(page, report, bundle)
+    _findings(page, report, bundle, selection)
     _not_run(page, report)
     page.blank()
     page.text(headline(report), style="bold")

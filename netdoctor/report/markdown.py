@@ -6,6 +6,8 @@ so a name can add neither structure (headings, links, table cells) nor escape se
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from netdoctor.models import CheckResult, Finding, Report, Status
 from netdoctor.report.escape import markdown_cell, markdown_code, markdown_text
 from netdoctor.report.summary import (
@@ -20,7 +22,9 @@ from netdoctor.report.summary import (
 )
 
 
-def _finding(result: CheckResult, finding: Finding, bundle: str | None) -> list[str]:
+def _finding(
+    result: CheckResult, finding: Finding, bundle: str | None, selection: Sequence[str]
+) -> list[str]:
     number = finding.index if finding.index is not None else "-"
     lines = [
         "",
@@ -40,7 +44,7 @@ def _finding(result: CheckResult, finding: Finding, bundle: str | None) -> list[
         lines += [f"- {markdown_code(r)}" for r in finding.resources]
         lines.append("")
     if finding.playbook:
-        command = playbook_command(finding.playbook, finding.index, bundle)
+        command = playbook_command(finding.playbook, finding.index, bundle, selection)
         lines.append(f"Fix: {markdown_code(command)}")
     return lines
 
@@ -74,13 +78,16 @@ def _not_run(report: Report) -> list[str]:
     return lines
 
 
-def render_markdown(report: Report, *, bundle: str | None = None) -> str:
+def render_markdown(
+    report: Report, *, bundle: str | None = None, selection: Sequence[str] = ()
+) -> str:
     """The report as Markdown: headline, summary table, each finding numbered with its
     evidence, resources and playbook command, then what could not run and how to collect it.
 
     Args:
         report: the report to render.
         bundle: the bundle path the user gave, for the `netdoctor playbook` commands.
+        selection: the check-selection arguments the report ran with, for the same commands.
     """
     lines = [
         "# netdoctor report",
@@ -109,6 +116,6 @@ def render_markdown(report: Report, *, bundle: str | None = None) -> str:
     if pairs:
         lines += ["", "## Findings"]
         for result, finding in pairs:
-            lines += _finding(result, finding, bundle)
+            lines += _finding(result, finding, bundle, selection)
     lines += _not_run(report)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -3,6 +3,7 @@ single-frame path and the TUI export all call `render`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TextIO
 
 from netdoctor.models import Report
@@ -17,6 +18,7 @@ def render(
     width: int | None = None,
     color: bool = False,
     bundle: str | None = None,
+    selection: Sequence[str] = (),
 ) -> str:
     """The report in `fmt` (`text`, `json` or `markdown`), ending in a newline.
 
@@ -27,6 +29,8 @@ def render(
         color: text only: ANSI styles (callers pass True only for a terminal without NO_COLOR).
         bundle: the bundle path the user gave, quoted into the `netdoctor playbook` hints of
             the text and Markdown reports; None (a live check) gives the bare command.
+        selection: the `--check`/`--skip-check`/`--checks-dir` arguments the report ran with,
+            added to those hints so the finding numbers match.
 
     Raises:
         ValueError: an unknown format.
@@ -38,11 +42,13 @@ def render(
     if fmt == "markdown":
         from netdoctor.report.markdown import render_markdown
 
-        return render_markdown(report, bundle=bundle)
+        return render_markdown(report, bundle=bundle, selection=selection)
     if fmt == "text":
         from netdoctor.report.console import render_text
 
-        return render_text(report, width=width or 80, color=color, bundle=bundle)
+        return render_text(
+            report, width=width or 80, color=color, bundle=bundle, selection=selection
+        )
     raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 

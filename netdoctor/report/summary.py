@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 
 from netdoctor.models import CheckResult, Report, SkipKind, Status
 from netdoctor.report.escape import printable
@@ -124,12 +125,23 @@ def not_run(report: Report) -> list[CheckResult]:
     ]
 
 
-def playbook_command(playbook: str, index: int | None, bundle: str | None) -> str:
-    """`netdoctor playbook ID --bundle BUNDLE --finding N` (the bundle shell-quoted), or the
-    bare `netdoctor playbook ID` when there is no bundle to point at (a live check)."""
+def playbook_command(
+    playbook: str, index: int | None, bundle: str | None, selection: Sequence[str] = ()
+) -> str:
+    """`netdoctor playbook ID --bundle BUNDLE --finding N` (every word shell-quoted), or the
+    bare `netdoctor playbook ID` when there is no bundle to point at (a live check).
+    `selection`: the `--check`/`--skip-check`/`--checks-dir` arguments the report was run
+    with, so N numbers the same findings."""
     if bundle is None or index is None:
-        return f"netdoctor playbook {shlex.quote(playbook)}"
-    return (
-        f"netdoctor playbook {shlex.quote(playbook)} --bundle {shlex.quote(printable(bundle))} "
-        f"--finding {index}"
-    )
+        return f"netdoctor playbook {shlex.quote(printable(playbook))}"
+    words = [
+        "netdoctor",
+        "playbook",
+        playbook,
+        "--bundle",
+        bundle,
+        *selection,
+        "--finding",
+        str(index),
+    ]
+    return " ".join(shlex.quote(printable(word)) for word in words)

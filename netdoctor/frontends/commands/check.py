@@ -64,11 +64,27 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def print_report(report: Report, fmt: str, bundle: str | None = None) -> None:
-    """Write the report to stdout in the chosen format (`bundle`: the path the user gave, for
-    the playbook hints)."""
+def selection_args(args: argparse.Namespace) -> list[str]:
+    """The check-selection arguments as given, for the `netdoctor playbook` hints."""
+    words: list[str] = []
+    for flag, values in (
+        ("--checks-dir", getattr(args, "checks_dir", [])),
+        ("--check", getattr(args, "check", [])),
+        ("--skip-check", getattr(args, "skip_check", [])),
+    ):
+        for value in values:
+            words += [flag, str(value)]
+    return words
+
+
+def print_report(
+    report: Report, fmt: str, bundle: str | None = None, selection: list[str] | None = None
+) -> None:
+    """Write the report to stdout in the chosen format (`bundle`: the path the user gave, and
+    `selection` the check-selection arguments, for the playbook hints)."""
     width, color = terminal(sys.stdout)
-    sys.stdout.write(render(report, fmt, width=width, color=color, bundle=bundle))
+    text = render(report, fmt, width=width, color=color, bundle=bundle, selection=selection or ())
+    sys.stdout.write(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,5 +101,5 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--frame needs a recorded incident; BUNDLE is a single snapshot")
     with open_source(args, checks) as snap:
         report = run_checks(checks, snap)
-    print_report(report, args.format, None if args.live else args.bundle)
+    print_report(report, args.format, None if args.live else args.bundle, selection_args(args))
     return exit_status(report, args.fail_on, fail_on_skip=args.fail_on_skip)

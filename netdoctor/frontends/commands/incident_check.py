@@ -27,7 +27,7 @@ def add_frame_option(parser: argparse.ArgumentParser) -> None:
 def run_incident_check(args: argparse.Namespace, checks: list[Check]) -> int:
     """Check every frame (or the one `--frame` names) and print the report; the exit status
     follows `--fail-on` (and `--fail-on-skip`) over every frame checked."""
-    from netdoctor.frontends.commands.check import print_report
+    from netdoctor.frontends.commands.check import print_report, selection_args
     from netdoctor.frontends.commands.common import size_limits
 
     fail_on_skip = getattr(args, "fail_on_skip", False)
@@ -38,7 +38,7 @@ def run_incident_check(args: argparse.Namespace, checks: list[Check]) -> int:
             # A frame of an incident directory is a bundle of its own: the playbook hint names
             # it. An extracted archive is gone once this returns: no path to point at.
             bundle = str(frame.path) if Path(args.bundle).is_dir() else None
-            print_report(report, args.format, bundle)
+            print_report(report, args.format, bundle, selection_args(args))
             return exit_status(report, args.fail_on, fail_on_skip=fail_on_skip)
         result = run_incident(incident, checks)
     from netdoctor.sources.incident.render import render_incident
