@@ -228,5 +228,5 @@ def render_text(
     _findings(page, report, bundle, selection)
     _not_run(page, report)
     page.blank()
-    page.text(headline(report), style="bold")
+    page.text(headline(report, see="above"), style="bold")
     return page.render(color)

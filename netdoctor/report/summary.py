@@ -21,8 +21,9 @@ def _plural(count: int, word: str, plural: str | None = None) -> str:
     return f"{count} {word if count == 1 else (plural or word + 's')}"
 
 
-def headline(report: Report) -> str:
-    """One line that never reads like a clean bill of health when it is not one.
+def headline(report: Report, see: str | None = "below") -> str:
+    """One line that never reads like a clean bill of health when it is not one (`see`:
+    where the renderer lists what could not run, `below` or `above`; None when it does not).
 
     Root causes and their consequences are counted apart ("2 problems, 3 consequences"); checks
     that could not run (or ran only in part) for lack of data are said plainly, as are checks
@@ -54,6 +55,7 @@ def headline(report: Report) -> str:
     else:
         parts = ["No checks were run"]
 
+    pointer = f" (see {see})" if see else ""
     lacking = len(missing) + partial
     if lacking:
         if not partial:
@@ -62,12 +64,12 @@ def headline(report: Report) -> str:
             what = "ran only in part"
         else:
             what = "could not run in full"
-        parts.append(f"{lacking} of {_plural(total, 'check')} {what} for missing data (see below)")
+        parts.append(f"{lacking} of {_plural(total, 'check')} {what} for missing data{pointer}")
     if not_applicable:
         parts.append(f"{not_applicable} not applicable to this cluster")
     errors = len(by_status[Status.ERROR])
     if errors:
-        parts.append(f"{_plural(errors, 'check')} crashed (see below)")
+        parts.append(f"{_plural(errors, 'check')} crashed{pointer}")
     return "; ".join(parts) + "."
 
 

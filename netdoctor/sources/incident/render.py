@@ -89,7 +89,7 @@ def frames_table(report: IncidentReport) -> Table:
             str(number),
             f"{clock(time)} {offset(start, time)}",
             Text(str(findings), style=style),
-            Text(headline(frame)),
+            Text(headline(frame, see=None)),
         )
     return table
 
@@ -179,7 +179,7 @@ def render_incident_markdown(report: IncidentReport) -> str:
         findings = sum(len(r.findings) for r in frame.results)
         lines.append(
             f"| {number} | {clock(time)} {offset(start, time)} | {findings} | "
-            f"{markdown_cell(headline(frame))} |"
+            f"{markdown_cell(headline(frame, see=None))} |"
         )
     if report.timeline:
         lines += [
