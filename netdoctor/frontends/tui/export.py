@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -30,14 +31,16 @@ def export_report(
     directory: Path | None = None,
     now: datetime | None = None,
     bundle: str | None = None,
+    selection: Sequence[str] = (),
 ) -> Path:
-    """Write the report; returns the path written (`bundle`: the path the TUI opened, for the
-    `netdoctor playbook` commands in it).
+    """Write the report; returns the path written (`bundle`: the path the TUI opened, and
+    `selection` its check-selection arguments, for the `netdoctor playbook` commands in it).
 
     Raises:
         OSError: the file cannot be written.
     """
     path = report_path(report, fmt, directory or Path.cwd(), now or datetime.now())
     # exactly as `netdoctor check --format FMT` prints it
-    path.write_text(render(report, fmt, bundle=bundle), encoding="utf-8")
+    text = render(report, fmt, bundle=bundle, selection=selection)
+    path.write_text(text, encoding="utf-8")
     return path
