@@ -78,7 +78,7 @@ def frames_table(report: IncidentReport) -> Table:
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("Captured", no_wrap=True)
     table.add_column("Findings", justify="right", no_wrap=True)
-    table.add_column("Headline", ratio=1)
+    table.add_column("Headline", ratio=1, overflow="fold")
     start = parse_time(report.incident.first)
     for number, frame in enumerate(report.frames, start=1):
         time = parse_time(frame.snapshot.captured_at)
@@ -86,8 +86,8 @@ def frames_table(report: IncidentReport) -> Table:
         worst = frame.worst()
         style = SEVERITY_STYLE[worst] if worst else "green"
         table.add_row(
-            str(number),
-            f"{clock(time)} {offset(start, time)}",
+            Text(str(number)),
+            Text(f"{clock(time)} {offset(start, time)}"),
             Text(str(findings), style=style),
             Text(headline(frame, see=None)),
         )
@@ -99,7 +99,7 @@ def timeline_table(report: IncidentReport) -> Table:
     seen and cleared, and the frames that held it."""
     table = Table(expand=True, title="Timeline", title_justify="left", show_lines=True)
     table.add_column("Severity", no_wrap=True)
-    table.add_column("Finding", ratio=1)
+    table.add_column("Finding", ratio=1, overflow="fold")  # ids fold, never cut with …
     table.add_column("First seen → cleared", no_wrap=True)
     table.add_column("Held", no_wrap=True)
     total = report.incident.frames
