@@ -16,13 +16,13 @@ CASES = sorted([p for p in BUNDLES.glob("*/*") if p.is_dir()] + [FIXTURES / "dem
 
 
 @cache
-def _playbooks():  # type: ignore[no-untyped-def]
+def _playbooks():
     from netdoctor.playbooks import load_playbooks
 
     return load_playbooks()
 
 
-def _report(bundle: Path):  # type: ignore[no-untyped-def]
+def _report(bundle: Path):
     from netdoctor.engine.registry import load_checks
     from netdoctor.engine.runner import run_checks
 
