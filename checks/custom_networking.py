@@ -37,7 +37,7 @@ class CustomNetworking(Check):
         files.K8S_PODS,
     )
     severity = Severity.WARNING
-    provides = ("node", "zone", "eniconfig", "instance_type", "max_pods")
+    provides = ("node", "zone", "eniconfig", "instance_type", "max_pods", "nodegroup", "vpc_id")
 
     def run(self, snap: Snapshot) -> Iterator[Finding]:
         views = snap.views
@@ -64,6 +64,8 @@ class CustomNetworking(Check):
         params = {"node": view.name, "eniconfig": eniconfig}
         if view.zone:
             params["zone"] = view.zone
+        if views.vpc_id:
+            params["vpc_id"] = views.vpc_id
         return params | ipam.sizing_params(views, view)
 
     def _missing(self, views: Views, name: str, nodes: list[NodeView]) -> Finding:
@@ -90,6 +92,7 @@ class CustomNetworking(Check):
             resources=[v.ref for v in nodes],
             evidence=evidence,
             params=self._params(views, nodes[0], name),
+            mechanism="eniconfig-missing",
         )
 
     def _subnet_problems(
@@ -105,6 +108,7 @@ class CustomNetworking(Check):
                 resources=[ref, *(v.ref for v in nodes)],
                 evidence=[f"eniconfig/{name}: spec.subnet is empty", views.cni.source(CUSTOM)],
                 params=self._params(views, nodes[0], name),
+                mechanism="eniconfig-no-subnet",
             )
             return
         if not views.snap.subnets:
@@ -121,6 +125,7 @@ class CustomNetworking(Check):
                     f"the VPC; {subnet_id} is not one of them (mistyped, deleted, or another VPC)",
                 ],
                 params=self._params(views, nodes[0], name),
+                mechanism="eniconfig-subnet-unknown",
             )
             return
         zone = subnet.AvailabilityZone
@@ -139,6 +144,7 @@ class CustomNetworking(Check):
                     "pod ENIs",
                 ],
                 params=self._params(views, wrong[0], name),
+                mechanism="eniconfig-subnet-other-zone",
             )
 
     def _without_security_groups(
@@ -169,6 +175,7 @@ class CustomNetworking(Check):
             resources=[*(f"eniconfig/{n}" for n in names), *(v.ref for v in nodes)],
             evidence=evidence,
             params=self._params(views, nodes[0], names[0]),
+            mechanism="eniconfig-no-security-groups",
         )
 
     def _short_subnets(self, views: Views) -> Iterator[Finding]:
@@ -190,6 +197,7 @@ class CustomNetworking(Check):
                     *ipspace.pool_evidence(views, pool),
                 ],
                 params=self._params(views, first, eniconfigs[0]),
+                mechanism="eniconfig-subnet-short",
             )
 
     def _max_pods_not_lowered(self, views: Views) -> Iterator[Finding]:
@@ -212,4 +220,5 @@ class CustomNetworking(Check):
                     owners.overcommit_line(kubelet - capacity),
                 ],
                 params=self._params(views, first, views.eniconfig_selection(first)[0]),
+                mechanism="max-pods-not-lowered",
             )

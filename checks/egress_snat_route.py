@@ -89,6 +89,8 @@ class EgressSnatRoute(Check):
         "vpc_id",
         "node",
         "exclude_snat_cidrs",
+        "misplaced_nat_id",
+        "dead_cidrs",
     )
 
     def run(self, snap: Snapshot) -> Iterator[Finding]:
@@ -127,6 +129,7 @@ class EgressSnatRoute(Check):
                     "only translates an instance's public IP, so pod traffic gets no reply",
                 ],
                 params=run.params(subnet.id, egress.table_id, subnet.names),
+                mechanism="external-snat-igw",
             )
         elif kind is EgressKind.IGW and not subnet.pod_only:
             yield from self._igw_without_public_ip(run, subnet, where)
@@ -145,6 +148,7 @@ class EgressSnatRoute(Check):
                     users,
                 ],
                 params=run.params(subnet.id, egress.table_id, subnet.names),
+                mechanism="blackhole-default-route",
             )
         elif kind is EgressKind.NAT and egress.nat is not None and r.nat_state_problem(egress.nat):
             nat = egress.nat
@@ -167,6 +171,7 @@ class EgressSnatRoute(Check):
                     users,
                 ],
                 params=run.params(subnet.id, egress.table_id, subnet.names),
+                mechanism="nat-unavailable",
             )
 
     def _igw_without_public_ip(
@@ -196,6 +201,7 @@ class EgressSnatRoute(Check):
                 "private IP, which has none",
             ],
             params=run.params(subnet.id, egress.table_id, [v.name for v in bare]),
+            mechanism="igw-no-public-ip",
         )
 
     def _no_default_route(
@@ -233,6 +239,7 @@ class EgressSnatRoute(Check):
             resources=[*where, *subnet.refs],
             evidence=[egress.route_text(), f"{egress.table_id} routes: {listing}", users, design],
             params=run.params(subnet.id, egress.table_id, subnet.names),
+            mechanism="no-default-route",
         )
 
     # --- NAT gateways in the wrong subnet --------------------------------------------------
@@ -275,7 +282,9 @@ class EgressSnatRoute(Check):
                     f"nodes behind it: {_nodes_text(nodes)}",
                 ],
                 # The table to fix is the nodes' (repoint it to a healthy NAT gateway).
-                params=run.params(users[0].id, users[0].egress.table_id, [v.name for v in nodes]),
+                params=run.params(users[0].id, users[0].egress.table_id, [v.name for v in nodes])
+                | {"misplaced_nat_id": nat_id},
+                mechanism="nat-misplaced",
             )
 
     # --- other blackhole routes ------------------------------------------------------------
@@ -316,7 +325,13 @@ class EgressSnatRoute(Check):
                     "traffic to that network is dropped",
                     f"nodes using the table: {_nodes_text(nodes)}",
                 ],
-                params=run.params(users[0].id, table.RouteTableId, [v.name for v in nodes]),
+                params=run.params(users[0].id, table.RouteTableId, [v.name for v in nodes])
+                | {
+                    "dead_cidrs": " ".join(
+                        x.DestinationCidrBlock for x in dead if x.DestinationCidrBlock
+                    )
+                },
+                mechanism="blackhole-routes",
             )
 
     # --- SNAT towards peered and VPN networks ----------------------------------------------
@@ -345,6 +360,7 @@ class EgressSnatRoute(Check):
                 "misattribute it",
             ],
             params=run.params(users[0].id, tables[0], [v.name for v in nodes]),
+            mechanism="snat-to-private-networks",
         )
 
 

@@ -127,6 +127,7 @@ class NodeportExposure(Check):
                             *self._warning_events(snap, "Ingress", ing.metadata),
                         ],
                         params=ctx.params(svc),
+                        mechanism="instance-target-without-nodeport",
                     )
                 elif target == INSTANCE and not explicit and lb.node_ports(svc) and ctx.vpc_cni:
                     yield self.finding(
@@ -143,6 +144,7 @@ class NodeportExposure(Check):
                             "IPs, so ip targets work and skip the extra hop through a node",
                         ],
                         params=ctx.params(svc),
+                        mechanism="instance-mode-default",
                     )
 
     def _target_group_bindings(self, snap: Snapshot, ctx: Context) -> Iterator[Finding]:
@@ -169,6 +171,7 @@ class NodeportExposure(Check):
                     *self._warning_events(snap, "TargetGroupBinding", tgb.metadata),
                 ],
                 params=ctx.params(svc),
+                mechanism="instance-target-without-nodeport",
             )
 
     def _services(self, snap: Snapshot, ctx: Context) -> Iterator[Finding]:
@@ -195,6 +198,7 @@ class NodeportExposure(Check):
                         *self._warning_events(snap, "Service", svc.metadata),
                     ],
                     params=ctx.params(svc),
+                    mechanism="instance-target-without-nodeport",
                 )
             users = [c for c in ctx.consumers.get((ns, name), []) if c.target_type != IP]
             direct = svc.spec.type == "NodePort" or (svc.spec.type == "LoadBalancer" and no_alloc)
@@ -217,6 +221,7 @@ class NodeportExposure(Check):
                         "clients must call node IPs directly, and those change as nodes scale",
                     ],
                     params=ctx.params(svc),
+                    mechanism="nodeport-direct",
                 )
             pinned = lb.pinned_node_ports(svc)
             if pinned and svc.spec.type in ("NodePort", "LoadBalancer"):
@@ -232,6 +237,7 @@ class NodeportExposure(Check):
                         "apply fail with 'provided port is already allocated'",
                     ],
                     params=ctx.params(svc),
+                    mechanism="nodeport-pinned",
                 )
             if mode and mode.controller == "lbc" and not mode.explicit and ports and ctx.vpc_cni:
                 yield self.finding(
@@ -245,6 +251,7 @@ class NodeportExposure(Check):
                         f"aws-node (VPC CNI {snap.views.cni.version_text}) gives pods VPC IPs",
                     ],
                     params=ctx.params(svc),
+                    mechanism="instance-mode-default",
                 )
 
     def _open_security_groups(self, snap: Snapshot, ctx: Context) -> Iterator[Finding]:
@@ -290,4 +297,5 @@ class NodeportExposure(Check):
                     "VPN, Transit Gateway, a public load balancer) reaches these ports",
                 ],
                 params={**ctx.params(reachable[0][0]), "security_group_id": sg_id},
+                mechanism="nodeport-open-to-world",
             )

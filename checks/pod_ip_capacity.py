@@ -26,6 +26,14 @@ if TYPE_CHECKING:
 # Pods stuck for a cause another check explains get that check's playbook: the fix (CIDR
 # reservation, an ENIConfig for the zone) is written there.
 ELSEWHERE = {"fragmented": "prefix-delegation", "no-eniconfig": "custom-networking"}
+# The limit hit → the playbook's Fix option (`Finding.mechanism`); an unknown limit has none.
+MECHANISM = {
+    "eni-limit": "eni-limit",
+    "subnet": "subnet-exhausted",
+    "idle-ips": "idle-ips",
+    "unexplained": "unexplained",
+    "fragmented": "no-free-prefix",
+}
 
 
 class PodIpCapacity(Check):
@@ -40,7 +48,7 @@ class PodIpCapacity(Check):
         files.AWS_NETWORK_INTERFACES,
     )
     severity = Severity.WARNING
-    provides = ("node", "instance_type", "max_pods", "subnet_id", "zone", "eniconfig")
+    provides = ("node", "instance_type", "max_pods", "subnet_id", "zone", "eniconfig", "nodegroup")
 
     def run(self, snap: Snapshot) -> Iterator[Finding]:
         views = snap.views
@@ -113,8 +121,11 @@ class PodIpCapacity(Check):
             else:
                 title = f"Node {name} reports no IP addresses left to assign to pods: {label}"
             params = self._params(views, view, subnet_ids[0] if subnet_ids else None)
+            mechanism = MECHANISM.get(kind)
             if kind == "no-eniconfig" and view is not None:
                 params["eniconfig"] = views.eniconfig_selection(view)[0]
+                exists = params["eniconfig"] in views.eniconfigs_by_name
+                mechanism = "eniconfig-no-subnet" if exists else "eniconfig-missing"
                 if view.zone:
                     params["zone"] = view.zone
             yield self.finding(
@@ -129,6 +140,7 @@ class PodIpCapacity(Check):
                 params=params,
                 # these limits are fixed where their cause is explained
                 playbook=ELSEWHERE.get(kind),
+                mechanism=mechanism,
             )
 
     def _limit_hit(self, views: Views, view: NodeView) -> tuple[str, list[str], list[str], str]:
@@ -161,7 +173,7 @@ class PodIpCapacity(Check):
                 "it does not hand out (IP cooldown, or its datastore is out of sync); read "
                 "ipamd.log"
             )
-            return ("the node's ENIs still have unused IPs", lines, [], "unexplained")
+            return ("the node's ENIs still have unused IPs", lines, [], "idle-ips")
         if state.at_limit:
             lines.append(f"ENI capacity: {ipam.formula(views, view)}")
             capacity = views.eni_capacity(view)
@@ -250,6 +262,7 @@ class PodIpCapacity(Check):
             resources=[*(ipam.pod_ref(p) for p in pods), *(v.ref for v in full)],
             evidence=evidence,
             params=self._params(views, full[0] if full else None),
+            mechanism="too-many-pods",
         )
 
     # --- (a) kubelet max-pods above ENI capacity -----------------------------------------
@@ -277,6 +290,7 @@ class PodIpCapacity(Check):
                     "ContainerCreating",
                 ],
                 params=self._params(views, view),
+                mechanism="max-pods-over-eni",
             )
 
     # --- (d) subnets short for the warm pool ---------------------------------------------
@@ -302,4 +316,5 @@ class PodIpCapacity(Check):
                     views.cni.source("MINIMUM_IP_TARGET"),
                 ],
                 params=self._params(views, first, ids[0]),
+                mechanism="subnet-short-for-warm-pool",
             )

@@ -33,7 +33,7 @@ class PrefixDelegation(Check):
         files.K8S_PODS,
     )
     severity = Severity.WARNING
-    provides = ("node", "instance_type", "max_pods", "subnet_id")
+    provides = ("node", "instance_type", "max_pods", "subnet_id", "nodegroup")
 
     def run(self, snap: Snapshot) -> Iterator[Finding]:
         views = snap.views
@@ -60,6 +60,8 @@ class PrefixDelegation(Check):
             params["max_pods"] = str(max_pods)
         if view.instance_type:
             params["instance_type"] = view.instance_type
+        if view.labels.get(ipam.NODEGROUP_LABEL):
+            params["nodegroup"] = view.labels[ipam.NODEGROUP_LABEL]
         subnet_id = subnet_id or (view.subnet.SubnetId if view.subnet else None)
         if subnet_id:
             params["subnet_id"] = subnet_id
@@ -90,6 +92,7 @@ class PrefixDelegation(Check):
             resources=[v.ref for v in nodes],
             evidence=evidence,
             params=self._params(views, first, capacity),
+            mechanism="pd-non-nitro",
         )
 
     def _raised_without_pd(self, views: Views, nodes: list[NodeView]) -> Finding:
@@ -109,6 +112,7 @@ class PrefixDelegation(Check):
                 owners.overcommit_line((kubelet or 0) - capacity),
             ],
             params=self._params(views, first, capacity),
+            mechanism="raised-without-pd",
         )
 
     def _left_at_secondary(self, views: Views, nodes: list[NodeView]) -> Finding:
@@ -128,6 +132,7 @@ class PrefixDelegation(Check):
                 "by the ENI ceiling): the prefixes' extra IPs stay unused",
             ],
             params=self._params(views, first, verdict.reference),
+            mechanism="pd-left-at-secondary",
         )
 
     def _fragmented_subnets(self, views: Views) -> Iterator[Finding]:
@@ -185,4 +190,5 @@ class PrefixDelegation(Check):
                 resources=[f"subnet/{subnet_id}", *(v.ref for v in nodes)],
                 evidence=evidence,
                 params=self._params(views, nodes[0], ipam.recommended(views, nodes[0]), subnet_id),
+                mechanism="no-free-prefix",
             )

@@ -10,6 +10,7 @@ from netdoctor.facts import routing as r
 
 if TYPE_CHECKING:
     from netdoctor.facts.views import NodeView
+    from netdoctor.snapshot.aws_types import VpcEndpoint
 
 
 class PrivateEndpointAccess(Check):
@@ -41,6 +42,9 @@ class PrivateEndpointAccess(Check):
         "subnet_ids",
         "route_table_ids",
         "interface_endpoints",
+        "nat_gateway_id",
+        "private_dns_off_endpoints",
+        "s3_gateway_endpoint",
     )
 
     def run(self, snap: Snapshot) -> Iterator[Finding]:
@@ -97,6 +101,7 @@ class PrivateEndpointAccess(Check):
                 impact,
             ],
             params=ctx.params(),
+            mechanism="vpc-dns-off",
         )
 
     # --- public endpoint: who gets in ------------------------------------------------------
@@ -151,6 +156,7 @@ class PrivateEndpointAccess(Check):
                 "never join",
             ],
             params=ctx.params(cidrs=[*ctx.cidrs, *missing]),
+            mechanism="egress-ips-refused",
         )
 
     def _public_cidrs_restricted(self, ctx: a.EndpointAccess) -> Iterator[Finding]:
@@ -173,6 +179,7 @@ class PrivateEndpointAccess(Check):
                 "timeout' (GitHub-hosted runners and Terraform Cloud use changing AWS/Azure IPs)",
             ],
             params=ctx.params(),
+            mechanism="public-cidrs-restricted",
         )
 
     def _no_public_path(self, ctx: a.EndpointAccess) -> Iterator[Finding]:
@@ -201,7 +208,8 @@ class PrivateEndpointAccess(Check):
                     "kubelet cannot reach the endpoint: nodes never join or go NotReady, and "
                     "aws-node logs 'Unable to reach API Server'",
                 ],
-                params=ctx.params(nodes=entries),
+                params=ctx.params(nodes=entries) | _nat_param(ctx, subnet_id),
+                mechanism="no-public-path",
             )
 
     # --- private endpoint: security group --------------------------------------------------
@@ -249,6 +257,7 @@ class PrivateEndpointAccess(Check):
                     "kubelet and aws-node connections to the API server on 443 are dropped",
                 ],
                 params=ctx.params(node_sg=node_sgs[0]),
+                mechanism="cluster-sg-443",
             )
 
     # --- private cluster: VPC endpoints ----------------------------------------------------
@@ -287,5 +296,33 @@ class PrivateEndpointAccess(Check):
             params=ctx.params(
                 nodes=ctx.stranded,
                 endpoints=[s for s in a.INTERFACE_ENDPOINTS if gaps.get(s) == "no endpoint"],
-            ),
+            )
+            | _endpoint_params(services, gaps),
+            mechanism="endpoints-missing",
         )
+
+
+def _nat_param(ctx: a.EndpointAccess, subnet_id: str) -> dict[str, str]:
+    """A healthy NAT gateway to route the subnet through, when the VPC has one."""
+    nat = r.candidate_nat(ctx.views, subnet_id)
+    return {"nat_gateway_id": nat.NatGatewayId} if nat is not None else {}
+
+
+def _endpoint_params(
+    services: dict[str, list[VpcEndpoint]], gaps: dict[str, str]
+) -> dict[str, str]:
+    """The existing endpoints the finding flags: interface endpoints with private DNS off, and
+    the S3 gateway endpoint missing from the node route tables."""
+    params: dict[str, str] = {}
+    dns_off = [
+        e.VpcEndpointId
+        for service in gaps
+        for e in services.get(service, [])
+        if (e.VpcEndpointType or "Interface") == "Interface" and e.PrivateDnsEnabled is False
+    ]
+    if dns_off:
+        params["private_dns_off_endpoints"] = " ".join(dict.fromkeys(dns_off))
+    gateway = [e.VpcEndpointId for e in services.get("s3", []) if e.VpcEndpointType == "Gateway"]
+    if "s3" in gaps and gateway:
+        params["s3_gateway_endpoint"] = gateway[0]
+    return params

@@ -161,6 +161,7 @@ class TrunkNodeLabel(Check):
                     *self._common(snap, state),
                 ],
                 params=self._params([view]),
+                mechanism="no-trunk-type",
             )
             return
         enis = view.enis
@@ -185,6 +186,7 @@ class TrunkNodeLabel(Check):
                     *self._common(snap, state),
                 ],
                 params=self._params([view]),
+                mechanism="eni-slots-full",
             )
             return
         marker = self._marker(snap, view)
@@ -206,6 +208,7 @@ class TrunkNodeLabel(Check):
             resources=[view.ref],
             evidence=[*facts, trunk_fact, *self._common(snap, state)],
             params=self._params([view]),
+            mechanism="trunk-marker-missing",
         )
 
     @staticmethod
@@ -249,6 +252,13 @@ class TrunkNodeLabel(Check):
             groups[(ns, sgp.metadata.name if sgp else None)].append((pod, message))
         cni = snap.views.cni
         starved = [s for s in states if not s.pod_eni] or states
+        mechanism = (
+            "pod-eni-off"
+            if not cni.pod_eni
+            else "pods-pending"
+            if any(not s.pod_eni for s in states)
+            else "branch-enis-exhausted"
+        )
         node_facts = [
             f"node/{s.view.name}: {POD_ENI} {'absent' if s.pod_eni is None else s.pod_eni}"
             + (f"; {s.cause}" if s.cause else "")
@@ -274,6 +284,7 @@ class TrunkNodeLabel(Check):
                     *node_facts,
                 ],
                 params=self._params([s.view for s in starved]),
+                mechanism=mechanism,
             )
 
     @staticmethod

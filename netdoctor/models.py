@@ -104,6 +104,9 @@ class Finding(BaseModel):
     """The `index` of the finding whose root cause explains this one; None for a root cause."""
     cause: CauseHint | None = Field(default=None, exclude=True)
     """Set by a check: where the root cause may be reported. Not in JSON (see `caused_by`)."""
+    mechanism: str | None = None
+    """Which way the check saw things break (kebab-case, e.g. `nat-misplaced`): the playbook's
+    Fix option for it is headed `### Option: ... {#nat-misplaced}`."""
 
     @field_validator("resources")
     @classmethod

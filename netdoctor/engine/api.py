@@ -132,6 +132,7 @@ class Check:
         playbook: str | None = None,
         params: dict[str, str] | None = None,
         cause: CauseHint | None = None,
+        mechanism: str | None = None,
     ) -> Finding:
         """Build a finding with this check's defaults.
 
@@ -144,6 +145,8 @@ class Check:
             params: values for the playbook's command placeholders (`subnet_id`, `node`...).
             cause: where the root cause of this finding may be reported (another check's
                 finding naming one of these resources): the runner links the two.
+            mechanism: which way things broke, as the playbook's Fix options name it
+                (`### Option: ... {#KEY}`): `netdoctor playbook --finding N` shows that option.
         """
         return Finding(
             severity=severity or self.severity,
@@ -153,4 +156,5 @@ class Check:
             playbook=playbook or self.playbook,
             params=params or {},
             cause=cause,
+            mechanism=mechanism,
         )

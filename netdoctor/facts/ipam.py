@@ -137,12 +137,19 @@ def recommended(views: Views, view: NodeView) -> int | None:
     return recommended_max_pods(view.limits, views.node_max_pods_input(view))
 
 
+NODEGROUP_LABEL = "eks.amazonaws.com/nodegroup"
+"""The label EKS puts on every node of a managed node group."""
+
+
 def sizing_params(views: Views, view: NodeView) -> dict[str, str]:
-    """The playbook values that resize a node: `instance_type` and the `max_pods` to set
-    (`recommended`), each only when the bundle gives it."""
+    """The playbook values that resize a node: `instance_type`, the `max_pods` to set
+    (`recommended`) and the managed `nodegroup` to roll, each only when the bundle gives it."""
     params: dict[str, str] = {}
     if view.instance_type:
         params["instance_type"] = view.instance_type
+    nodegroup = view.labels.get(NODEGROUP_LABEL)
+    if nodegroup:
+        params["nodegroup"] = nodegroup
     value = recommended(views, view)
     if value is not None:
         params["max_pods"] = str(value)

@@ -1,1 +1,1 @@
-"""Render a Report as JSON, a terminal table or Markdown (no Textual here)."""
+"""Render a Report as text, JSON or Markdown (`render.render`); no Textual here."""

@@ -153,7 +153,9 @@ def test_finding_params_fill_the_playbook_commands() -> None:
         "instance_type": "m6i.large",
         "max_pods": "29",
         "subnet_id": SMALL_SUBNET[7:],
+        "nodegroup": "bad-small-subnet",
     }
+    assert finding.mechanism == "subnet-exhausted"
 
 
 # Root causes that prefix-delegation or custom-networking explain are theirs alone (_ipam.py).

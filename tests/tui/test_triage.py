@@ -115,7 +115,7 @@ async def test_all_pass_shows_no_problems_found() -> None:
         await settle(pilot)
         empty = app.screen.query_one("#empty-state")
         assert empty.display and not _table(app).display
-        assert str(empty.render()) == "✓ No problems found in 1 checks."
+        assert str(empty.render()) == "✓ No problems found in 1 check."
         assert empty.has_class("-all-pass")
 
 

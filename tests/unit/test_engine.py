@@ -134,7 +134,7 @@ def test_exit_zero_when_nothing_reaches_the_threshold(plugin_dir: Path) -> None:
         "check", str(HEALTHY), "--checks-dir", str(plugin_dir), "--check", "acme-finds-nothing"
     )
     assert result.code == 0
-    assert "No problems found in 1 checks." in result.out
+    assert "No problems found in 1 check." in result.out
 
 
 def test_skip_check_removes_a_check(plugin_dir: Path) -> None:

@@ -15,13 +15,16 @@ from netdoctor.frontends.commands.common import (
     selected_checks,
 )
 from netdoctor.models import Report
+from netdoctor.report.render import FORMATS, render, terminal
 
 DESCRIPTION = """\
 Run the diagnostic checks on a snapshot bundle (a directory, .tar.gz/.tgz/.tar or .zip of
 kubectl and aws CLI JSON; see BUNDLE-FORMAT in the docs) and print the findings.
 
-Exit status: 0 when no finding is at or above --fail-on, 1 when one is, 2 for bad input.
-The report goes to stdout; diagnostics go to stderr."""
+Exit status: 0 when no finding is at or above --fail-on, 1 when one is (or, with
+--fail-on-skip, when a check could not run in full for missing data), 2 for bad input.
+The report goes to stdout; diagnostics go to stderr. Colour only on a terminal, never when
+NO_COLOR is set."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -35,16 +38,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "bundle", metavar="BUNDLE", nargs="?", help="bundle directory or archive (or --live)"
     )
     parser.add_argument(
+        "-o",
         "--format",
-        choices=("text", "json", "markdown"),
+        choices=FORMATS,
         default="text",
-        help="report format (default: text)",
+        help="report format (default: text); -o as in kubectl",
     )
     parser.add_argument(
         "--fail-on",
         choices=FAIL_ON,
         default="warning",
         help="lowest severity that makes the exit status 1 (default: warning)",
+    )
+    parser.add_argument(
+        "--fail-on-skip",
+        action="store_true",
+        help="exit 1 also when a check skipped or ran only in part for missing data (for CI)",
     )
     add_check_selection(parser)
     add_bundle_options(parser)
@@ -55,22 +64,27 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def print_report(report: Report, fmt: str) -> None:
-    """Write the report to stdout in the chosen format."""
-    if fmt == "json":
-        from netdoctor.report.json import render_json
+def selection_args(args: argparse.Namespace) -> list[str]:
+    """The check-selection arguments as given, for the `netdoctor playbook` hints."""
+    words: list[str] = []
+    for flag, values in (
+        ("--checks-dir", getattr(args, "checks_dir", [])),
+        ("--check", getattr(args, "check", [])),
+        ("--skip-check", getattr(args, "skip_check", [])),
+    ):
+        for value in values:
+            words += [flag, str(value)]
+    return words
 
-        sys.stdout.write(render_json(report))
-    elif fmt == "markdown":
-        from netdoctor.report.markdown import render_markdown
 
-        sys.stdout.write(render_markdown(report))
-    else:
-        from rich.console import Console
-
-        from netdoctor.report.console import render_text
-
-        render_text(report, Console(soft_wrap=False))
+def print_report(
+    report: Report, fmt: str, bundle: str | None = None, selection: list[str] | None = None
+) -> None:
+    """Write the report to stdout in the chosen format (`bundle`: the path the user gave, and
+    `selection` the check-selection arguments, for the playbook hints)."""
+    width, color = terminal(sys.stdout)
+    text = render(report, fmt, width=width, color=color, bundle=bundle, selection=selection or ())
+    sys.stdout.write(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,5 +101,5 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--frame needs a recorded incident; BUNDLE is a single snapshot")
     with open_source(args, checks) as snap:
         report = run_checks(checks, snap)
-    print_report(report, args.format)
-    return exit_status(report, args.fail_on)
+    print_report(report, args.format, None if args.live else args.bundle, selection_args(args))
+    return exit_status(report, args.fail_on, fail_on_skip=args.fail_on_skip)

@@ -14,7 +14,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help=summary("checks"),
         description="List every check netdoctor found: built-in, --checks-dir and plug-ins.",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "-o", "--format", choices=("text", "json"), default="text", help="output format"
+    )
     add_check_selection(parser)
     parser.set_defaults(run=run)
 

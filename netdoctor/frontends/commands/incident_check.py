@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from netdoctor.engine.api import Check
 from netdoctor.engine.runner import exit_status, run_checks
+from netdoctor.report.render import terminal
 from netdoctor.sources.incident.analysis import analyse
 from netdoctor.sources.incident.reader import open_incident
-from netdoctor.sources.incident.report import incident_exit_status, render_incident_json
+from netdoctor.sources.incident.report import incident_exit_status
 
 
 def add_frame_option(parser: argparse.ArgumentParser) -> None:
@@ -25,27 +27,26 @@ def add_frame_option(parser: argparse.ArgumentParser) -> None:
 
 def run_incident_check(args: argparse.Namespace, checks: list[Check]) -> int:
     """Check every frame (or the one `--frame` names) and print the report; the exit status
-    follows `--fail-on` over every frame checked."""
-    from netdoctor.frontends.commands.check import print_report
+    follows `--fail-on` (and `--fail-on-skip`) over every frame checked."""
+    from netdoctor.frontends.commands.check import print_report, selection_args
     from netdoctor.frontends.commands.common import size_limits
 
+    fail_on_skip = getattr(args, "fail_on_skip", False)
     with open_incident(args.bundle, size_limits(args)) as incident:
         if getattr(args, "frame", None):
             frame = incident.select(args.frame)
             report = run_checks(checks, incident.snapshot(frame.number))
-            print_report(report, args.format)
-            return exit_status(report, args.fail_on)
+            # A frame of an incident directory is a bundle of its own: the playbook hint names
+            # it. An extracted archive is gone once this returns: no path to point at.
+            bundle = str(frame.path) if Path(args.bundle).is_dir() else None
+            print_report(report, args.format, bundle, selection_args(args))
+            return exit_status(report, args.fail_on, fail_on_skip=fail_on_skip)
         result = analyse(incident, checks).report()
-    if args.format == "json":
-        sys.stdout.write(render_incident_json(result))
-    elif args.format == "markdown":
-        from netdoctor.sources.incident.render import render_incident_markdown
+    from netdoctor.sources.incident.render import render_incident
 
-        sys.stdout.write(render_incident_markdown(result))
-    else:
-        from rich.console import Console
-
-        from netdoctor.sources.incident.render import render_incident_text
-
-        render_incident_text(result, Console(soft_wrap=False))
-    return incident_exit_status(result, args.fail_on)
+    width, color = terminal(sys.stdout)
+    sys.stdout.write(render_incident(result, args.format, width=width, color=color))
+    status = incident_exit_status(result, args.fail_on)
+    if fail_on_skip and any(frame.incomplete for frame in result.frames):
+        return 1
+    return status

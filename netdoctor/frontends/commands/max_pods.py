@@ -51,7 +51,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="BUNDLE",
         help="read instance data from this bundle's describe-instance-types",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "-o", "--format", choices=("text", "json"), default="text", help="output format"
+    )
     parser.set_defaults(run=run)
 
 

@@ -7,15 +7,27 @@ import sys
 
 from netdoctor.errors import UsageError
 from netdoctor.frontends.commands import summary
-from netdoctor.playbooks import get_playbook, load_playbooks
+from netdoctor.playbooks import Playbook, get_playbook, load_playbooks
+
+DESCRIPTION = """\
+Print a playbook as Markdown (rendered on a terminal, plain when piped).
+
+With --bundle B --finding N the checks run on B and finding N (the number every report
+prints) fills the command templates ({subnet_id}, {node}, {cluster}, {region}...); only the
+Fix option for the way that finding broke things is shown (--all shows every option).
+Values from the bundle are pasted only when they look like what they name (a subnet id, a
+Kubernetes name...), quoted for the shell; others are reported at the top and left out.
+--set NAME=VALUE fills a placeholder by hand."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    from netdoctor.frontends.commands.common import add_bundle_options, add_check_selection
+
     parser = subparsers.add_parser(
         "playbook",
         help=summary("playbook"),
-        description="Print a playbook as Markdown. With --set (or --bundle and --finding), "
-        "the command templates ({subnet_id}, {node}, {cluster}, {region}...) are filled in.",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("id", nargs="?", metavar="ID", help="playbook id (omit to list them)")
     parser.add_argument(
@@ -28,56 +40,114 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--bundle",
         metavar="BUNDLE",
-        help="run the playbook's checks on BUNDLE and fill placeholders from a finding",
+        help="run the checks on BUNDLE and fill placeholders from a finding",
     )
     parser.add_argument(
         "--finding",
         type=int,
-        default=1,
         metavar="N",
-        help="with --bundle: use the Nth finding that names this playbook (default 1)",
+        help="with --bundle: finding N of the report (the number `netdoctor check` prints); "
+        "default: the first finding that uses this playbook",
     )
-    parser.set_defaults(run=run, checks_dir=[], check=[], skip_check=[])
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="show every Fix option, not only the one for the finding",
+    )
+    add_check_selection(parser)
+    add_bundle_options(parser)
+    parser.set_defaults(run=run)
 
 
-def _params_from_bundle(
-    args: argparse.Namespace, playbook_id: str, checks: list[str]
-) -> dict[str, str]:
+def _from_bundle(args: argparse.Namespace, playbook_id: str) -> tuple[dict[str, str], str, str]:
+    """(params, mechanism, intro line) of the finding `--finding` names (or the first one
+    that uses the playbook), numbered as `netdoctor check` numbers them."""
     from netdoctor.engine.runner import run_checks
     from netdoctor.frontends.commands.common import open_snapshot, selected_checks
+    from netdoctor.report.escape import markdown_text, printable
+    from netdoctor.report.summary import playbook_command
 
-    args.check = checks
     with open_snapshot(args.bundle, args) as snap:
         report = run_checks(selected_checks(args), snap)
-    findings = [f for r in report.results for f in r.findings if f.playbook == playbook_id]
-    if not findings:
-        raise UsageError(f"{args.bundle}: no finding uses playbook {playbook_id!r}")
-    if not 1 <= args.finding <= len(findings):
-        raise UsageError(
-            f"--finding {args.finding}: there are {len(findings)} findings for {playbook_id!r}"
+    pairs = report.findings()
+    where = printable(args.bundle)
+    if args.finding is None:
+        chosen = next(((r, f) for r, f in pairs if f.playbook == playbook_id), None)
+        if chosen is None:
+            raise UsageError(f"{where}: no finding uses playbook {playbook_id!r}")
+    else:
+        chosen = report.finding(args.finding)
+        if chosen is None:
+            count = len(pairs)
+            numbers = f"1–{count}" if count > 1 else "1" if count else "none"
+            raise UsageError(
+                f"--finding {args.finding}: {where} has {count} finding(s) (numbers: {numbers})"
+            )
+    result, finding = chosen
+    if finding.playbook != playbook_id:
+        hint = (
+            playbook_command(finding.playbook, finding.index, args.bundle)
+            if finding.playbook
+            else ""
         )
-    finding = findings[args.finding - 1]
+        raise UsageError(
+            f"finding {finding.index} is a {printable(result.check)} finding "
+            f"({printable(finding.title)}); its playbook is {finding.playbook!r}, not "
+            f"{playbook_id!r}" + (f": run {hint}" if hint else "")
+        )
     params = dict(finding.params)
     if report.snapshot.cluster:
         params.setdefault("cluster", report.snapshot.cluster)
     if report.snapshot.region:
         params.setdefault("region", report.snapshot.region)
-    return params
+    intro = (
+        f"Filled from finding {finding.index} of {markdown_text(args.bundle)}: "
+        f"{finding.severity.value.upper()} {markdown_text(finding.title)}"
+    )
+    return params, finding.mechanism or "", intro
+
+
+def _write(markdown: str) -> None:
+    """Rendered Markdown on a terminal, the Markdown itself when piped."""
+    from netdoctor.report.render import terminal
+
+    width, color = terminal(sys.stdout)
+    if not sys.stdout.isatty():
+        sys.stdout.write(markdown)
+        return
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    console = Console(width=width, no_color=not color, highlight=False, emoji=False)
+    console.print(Markdown(markdown, hyperlinks=False))
+
+
+def _listing() -> int:
+    for playbook_id, playbook in sorted(load_playbooks().items()):
+        print(f"{playbook_id}\t{playbook.meta.title}")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.finding is not None and not args.bundle:
+        raise UsageError(
+            "--finding needs --bundle: the finding is numbered in that bundle's report"
+        )
     if not args.id:
-        for playbook_id, playbook in sorted(load_playbooks().items()):
-            print(f"{playbook_id}\t{playbook.meta.title}")
-        return 0
-    playbook = get_playbook(args.id)
+        if args.bundle or args.set:
+            raise UsageError("give a playbook ID (netdoctor playbook lists them)")
+        return _listing()
+    playbook: Playbook = get_playbook(args.id)
     params: dict[str, str] = {}
+    mechanism: str | None = None
+    intro: str | None = None
     if args.bundle:
-        params.update(_params_from_bundle(args, args.id, playbook.meta.checks))
+        params, found, intro = _from_bundle(args, args.id)
+        mechanism = found or None
     for item in args.set:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise UsageError(f"--set {item!r}: expected NAME=VALUE")
         params[name] = value
-    sys.stdout.write(playbook.render(params))
+    _write(playbook.render(params, mechanism=mechanism, all_options=args.all, intro=intro))
     return 0

@@ -206,7 +206,8 @@ class NetdoctorApp(App[None]):
             if fmt is None:
                 return
             try:
-                path = export_report(report, fmt)
+                bundle, selection = self.plan.report_source()
+                path = export_report(report, fmt, bundle=bundle, selection=selection)
             except OSError as exc:
                 self.notify(f"Cannot write the report: {exc}", severity="error")
                 return

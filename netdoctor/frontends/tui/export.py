@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from netdoctor.models import Report
+from netdoctor.report.render import render
 
 FORMATS = {"markdown": ".md", "json": ".json"}
-
-
-def render(report: Report, fmt: str) -> str:
-    """The report text, exactly as `netdoctor check --format FMT` prints it."""
-    if fmt == "json":
-        from netdoctor.report.json import render_json
-
-        return render_json(report)
-    from netdoctor.report.markdown import render_markdown
-
-    return render_markdown(report)
 
 
 def report_path(report: Report, fmt: str, directory: Path, now: datetime) -> Path:
@@ -35,13 +26,21 @@ def report_path(report: Report, fmt: str, directory: Path, now: datetime) -> Pat
 
 
 def export_report(
-    report: Report, fmt: str, directory: Path | None = None, now: datetime | None = None
+    report: Report,
+    fmt: str,
+    directory: Path | None = None,
+    now: datetime | None = None,
+    bundle: str | None = None,
+    selection: Sequence[str] = (),
 ) -> Path:
-    """Write the report; returns the path written.
+    """Write the report; returns the path written (`bundle`: the path the TUI opened, and
+    `selection` its check-selection arguments, for the `netdoctor playbook` commands in it).
 
     Raises:
         OSError: the file cannot be written.
     """
     path = report_path(report, fmt, directory or Path.cwd(), now or datetime.now())
-    path.write_text(render(report, fmt), encoding="utf-8")
+    # exactly as `netdoctor check --format FMT` prints it
+    text = render(report, fmt, bundle=bundle, selection=selection)
+    path.write_text(text, encoding="utf-8")
     return path

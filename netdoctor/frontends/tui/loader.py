@@ -41,6 +41,15 @@ class RunPlan:
         first = (self.playbooks_dir,) if self.playbooks_dir is not None else ()
         return (*first, *self.checks_dirs)
 
+    def report_source(self) -> tuple[str | None, list[str]]:
+        """The bundle path and check-selection arguments, as `netdoctor check` would name them
+        in a report's `netdoctor playbook` commands (a live capture has no path)."""
+        selection = [w for d in self.checks_dirs for w in ("--checks-dir", str(d))]
+        selection += [w for c in self.only for w in ("--check", c)]
+        selection += [w for c in self.skip for w in ("--skip-check", c)]
+        bundle = str(self.bundle) if self.bundle is not None else None
+        return bundle, selection
+
     @property
     def label(self) -> str:
         return str(self.bundle) if self.bundle is not None else "live cluster"

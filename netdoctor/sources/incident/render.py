@@ -1,6 +1,13 @@
-"""Text and Markdown renderings of an incident report: the frames, then the timeline table."""
+"""Text, Markdown and JSON renderings of an incident report: the frames, then the timeline.
+
+Bundle-derived strings (titles, resources, evidence, check ids) pass through `printable` for
+the terminal and the `markdown_*` escapes for Markdown; rich output is built from `Text`
+objects only, never from markup.
+"""
 
 from __future__ import annotations
+
+import io
 
 from rich.console import Console, Group
 from rich.table import Table
@@ -8,6 +15,8 @@ from rich.text import Text
 
 from netdoctor.models import Status
 from netdoctor.report.console import SEVERITY_STYLE
+from netdoctor.report.escape import markdown_cell, markdown_code, markdown_text, printable
+from netdoctor.report.json import dumps
 from netdoctor.report.summary import headline
 from netdoctor.sources.incident.clock import clock, offset, parse_time
 from netdoctor.sources.incident.report import IncidentReport
@@ -69,7 +78,7 @@ def frames_table(report: IncidentReport) -> Table:
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("Captured", no_wrap=True)
     table.add_column("Findings", justify="right", no_wrap=True)
-    table.add_column("Headline", ratio=1)
+    table.add_column("Headline", ratio=1, overflow="fold")
     start = parse_time(report.incident.first)
     for number, frame in enumerate(report.frames, start=1):
         time = parse_time(frame.snapshot.captured_at)
@@ -77,10 +86,10 @@ def frames_table(report: IncidentReport) -> Table:
         worst = frame.worst()
         style = SEVERITY_STYLE[worst] if worst else "green"
         table.add_row(
-            str(number),
-            f"{clock(time)} {offset(start, time)}",
+            Text(str(number)),
+            Text(f"{clock(time)} {offset(start, time)}"),
             Text(str(findings), style=style),
-            headline(frame),
+            Text(headline(frame, see=None)),
         )
     return table
 
@@ -90,29 +99,29 @@ def timeline_table(report: IncidentReport) -> Table:
     seen and cleared, and the frames that held it."""
     table = Table(expand=True, title="Timeline", title_justify="left", show_lines=True)
     table.add_column("Severity", no_wrap=True)
-    table.add_column("Finding", ratio=1)
+    table.add_column("Finding", ratio=1, overflow="fold")  # ids fold, never cut with …
     table.add_column("First seen → cleared", no_wrap=True)
     table.add_column("Held", no_wrap=True)
     total = report.incident.frames
     for entry in report.timeline:
-        body = Text(entry.title)
-        body.append(f"\n{entry.check}", style="dim")
-        shown = entry.resources[:3]
+        body = Text(printable(entry.title))
+        body.append(f"\n{printable(entry.check)}", style="dim")
+        shown = [printable(r) for r in entry.resources[:3]]
         more = len(entry.resources) - len(shown)
-        body.append("\n" + ", ".join(shown) + (f" … and {more} more" if more else ""), style="dim")
+        body.append("\n" + ", ".join(shown) + (f" and {more} more" if more else ""), style="dim")
         table.add_row(
             Text(entry.severity.value, style=SEVERITY_STYLE[entry.severity]),
             body,
-            f"{first_seen_text(report, entry)}\n→ {cleared_text(report, entry)}",
-            f"{entry.frames_held}/{total}\n{strip(entry, total)}",
+            Text(f"{first_seen_text(report, entry)}\n→ {cleared_text(report, entry)}"),
+            Text(f"{entry.frames_held}/{total}\n{strip(entry, total)}"),
         )
     return table
 
 
-def render_incident_text(report: IncidentReport, console: Console) -> None:
-    """Print the incident report to a rich console."""
-    parts: list[object] = [
-        Text(f"netdoctor {report.netdoctor} — {span_line(report)}", style="bold"),
+def render_incident_text(report: IncidentReport, *, width: int = 80, color: bool = False) -> str:
+    """The incident report as terminal text `width` cells wide, ANSI styles only when `color`."""
+    parts: list[Table | Text] = [
+        Text(f"netdoctor {report.netdoctor} — {printable(span_line(report))}", style="bold"),
         frames_table(report),
     ]
     if report.timeline:
@@ -121,7 +130,19 @@ def render_incident_text(report: IncidentReport, console: Console) -> None:
     if errors:
         parts.append(Text("\n".join(errors), style="magenta"))
     parts.append(Text(summary_line(report), style="bold"))
-    console.print(Group(*parts))  # type: ignore[arg-type]
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        width=width,
+        force_terminal=color,
+        color_system="standard" if color else None,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=False,
+    )
+    console.print(Group(*parts))
+    return out.getvalue()
 
 
 def _errors(report: IncidentReport) -> list[str]:
@@ -130,12 +151,11 @@ def _errors(report: IncidentReport) -> list[str]:
     for number, frame in enumerate(report.frames, start=1):
         for result in frame.results:
             if result.status is Status.ERROR:
-                lines.append(f"! frame {number}: {result.check} crashed: {result.reason}")
+                lines.append(
+                    f"! frame {number}: {printable(result.check)} crashed: "
+                    f"{printable(result.reason)}"
+                )
     return lines
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def render_incident_markdown(report: IncidentReport) -> str:
@@ -145,7 +165,7 @@ def render_incident_markdown(report: IncidentReport) -> str:
     lines = [
         "# netdoctor incident report",
         "",
-        f"{span_line(report)} · netdoctor {report.netdoctor}",
+        f"{markdown_text(span_line(report))} · netdoctor {markdown_text(report.netdoctor)}",
         "",
         f"**{summary_line(report)}**",
         "",
@@ -159,7 +179,7 @@ def render_incident_markdown(report: IncidentReport) -> str:
         findings = sum(len(r.findings) for r in frame.results)
         lines.append(
             f"| {number} | {clock(time)} {offset(start, time)} | {findings} | "
-            f"{_cell(headline(frame))} |"
+            f"{markdown_cell(headline(frame, see=None))} |"
         )
     if report.timeline:
         lines += [
@@ -170,9 +190,10 @@ def render_incident_markdown(report: IncidentReport) -> str:
             "|---|---|---|---|---|---|---|",
         ]
         for entry in report.timeline:
-            resources = ", ".join(f"`{r}`" for r in entry.resources)
+            resources = ", ".join(markdown_code(r) for r in entry.resources)
             lines.append(
-                f"| {entry.severity.value} | `{entry.check}` | {_cell(entry.title)} | "
+                f"| {entry.severity.value} | {markdown_code(entry.check)} | "
+                f"{markdown_cell(entry.title)} | "
                 f"{resources} | {first_seen_text(report, entry)} | "
                 f"{cleared_text(report, entry)} | {entry.frames_held}/{report.incident.frames} "
                 f"`{strip(entry, report.incident.frames)}` |"
@@ -180,18 +201,19 @@ def render_incident_markdown(report: IncidentReport) -> str:
         for entry in report.timeline:
             lines += [
                 "",
-                f"### [{entry.severity.value.upper()}] {entry.title}",
+                f"### {entry.severity.value.upper()}: {markdown_text(entry.title)}",
                 "",
-                f"`{entry.check}`, frames {_ranges(entry.frames)} · first seen "
+                f"{markdown_code(entry.check)}, frames {_ranges(entry.frames)} · first seen "
                 f"{first_seen_text(report, entry)} · cleared {cleared_text(report, entry)}",
                 "",
             ]
-            lines += [f"- {e}" for e in entry.evidence]
+            lines += [f"- {markdown_text(e)}" for e in entry.evidence]
             if entry.playbook:
-                lines += ["", f"Playbook: `netdoctor playbook {entry.playbook}`"]
+                command = f"netdoctor playbook {entry.playbook}"
+                lines += ["", f"Playbook: {markdown_code(command)}"]
     errors = _errors(report)
     if errors:
-        lines += ["", "## Checks that crashed", ""] + [f"- {e[2:]}" for e in errors]
+        lines += ["", "## Checks that crashed", ""] + [f"- {markdown_text(e[2:])}" for e in errors]
     return "\n".join(lines) + "\n"
 
 
@@ -204,3 +226,15 @@ def _ranges(numbers: list[int]) -> str:
         else:
             spans.append([n, n])
     return ", ".join(f"{a}–{b}" if a != b else str(a) for a, b in spans)
+
+
+def render_incident(
+    report: IncidentReport, fmt: str, *, width: int | None = None, color: bool = False
+) -> str:
+    """The incident report in `fmt` (`text`, `json` or `markdown`), ending in a newline; the
+    JSON keeps each frame's part identical to the single-bundle report."""
+    if fmt == "json":
+        return dumps(report.model_dump(mode="json"))
+    if fmt == "markdown":
+        return render_incident_markdown(report)
+    return render_incident_text(report, width=width or 80, color=color)

@@ -7,7 +7,6 @@ section 3) and adds the incident and timeline blocks (docs/incident-report.schem
 
 from __future__ import annotations
 
-import orjson
 from pydantic import BaseModel
 
 from netdoctor.models import Report, Severity
@@ -49,8 +48,3 @@ def incident_exit_status(report: IncidentReport, fail_on: str) -> int:
         return 0
     worst = report.worst()
     return 1 if worst is not None and worst.rank >= Severity(fail_on).rank else 0
-
-
-def render_incident_json(report: IncidentReport) -> str:
-    """The incident report as indented JSON (trailing newline)."""
-    return orjson.dumps(report.model_dump(mode="json"), option=orjson.OPT_INDENT_2).decode() + "\n"
