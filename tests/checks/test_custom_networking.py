@@ -137,7 +137,7 @@ def test_missing_eniconfig_fills_the_create_command() -> None:
         "instance_type": "m5.large",
         "max_pods": "20",
         "nodegroup": "general",
-        "vpc_id": "vpc-03490cf1a30e36de4",
+        "vpc_id": base().vpc_id,
     }
 
 

@@ -16,7 +16,7 @@ from tests.conftest import FIXTURES, run_cli
 
 NODE = "ip-192-168-163-254.eu-central-1.compute.internal"
 SERVICE = "bad-nodeport-direct"
-POD = "bad-subnet-exhausted-2dg7rcr62p-2zls4"
+POD = "bad-subnet-exhausted-7l9vgkhd6c-2zls4"
 CLUSTER = "shop-prod"
 
 HOSTILE_NODE = (
@@ -77,7 +77,7 @@ def hostile_report(hostile: Path) -> dict:
 def test_json_keeps_the_exact_names(hostile_report: dict) -> None:
     refs = {ref for r in hostile_report["results"] for f in r["findings"] for ref in f["resources"]}
     assert f"node/{HOSTILE_NODE}" in refs
-    assert f"service/default/{HOSTILE_SERVICE}" in refs
+    assert f"service/shipping/{HOSTILE_SERVICE}" in refs
     assert f"pod/default/{HOSTILE_POD}" in refs
     assert hostile_report["snapshot"]["cluster"] == HOSTILE_CLUSTER
     evidence = [e for r in hostile_report["results"] for f in r["findings"] for e in f["evidence"]]
@@ -96,11 +96,11 @@ def test_reports_show_names_without_obeying_them(hostile: Path, fmt: str) -> Non
     if fmt == "text":
         # Rich markup prints as written
         assert "[bold red]N[/][link=http://evil.example]x[/link]" in result.out
-        assert "service/default/grafana[/]␛[31m;touch pwned-svc;$(touch pwned-svc2)" in (result.out)
+        assert "service/shipping/grafana[/]␛[31m;touch pwned-svc;$(touch pwned-svc2)" in (result.out)
         assert "cluster analytics-dev; touch pwned-cluster #␛]0;t␇" in result.out
     else:
         assert "\\[bold red\\]N\\[/\\]\\[link=http://evil.example\\]x\\[/link\\]" in result.out
-        assert "`service/default/grafana[/]␛[31m;touch pwned-svc;$(touch pwned-svc2)`" in (
+        assert "`service/shipping/grafana[/]␛[31m;touch pwned-svc;$(touch pwned-svc2)`" in (
             result.out
         )
 
@@ -215,7 +215,7 @@ def test_refused_values_are_named_and_left_out(hostile: Path, hostile_report: di
         f
         for r in hostile_report["results"]
         for f in r["findings"]
-        if f"service/default/{HOSTILE_SERVICE}" in f["resources"]
+        if f"service/shipping/{HOSTILE_SERVICE}" in f["resources"]
     )
     result = run_cli(
         "playbook",
@@ -231,7 +231,7 @@ def test_refused_values_are_named_and_left_out(hostile: Path, hostile_report: di
         "> - `{service}`: `grafana[/]␛[31m;touch pwned-svc;$(touch pwned-svc2)` is not a "
         "Kubernetes Service name (DNS-1035 label)"
     ) in out
-    assert "kubectl -n default port-forward service/{service} 8080:80" in out
+    assert "kubectl -n shipping port-forward service/{service} 8080:80" in out
     assert "pwned-svc2)" not in out.split("## Symptoms", 1)[1]
     everything = run_cli(
         "playbook",
