@@ -180,12 +180,30 @@ def test_healthy_example_passes() -> None:
     assert run_one(CHECK, HEALTHY).status.value == "pass"
 
 
-@pytest.mark.parametrize("name", ["hardeneks-pending-no-nodes", "k9s-non-eks"])
-def test_foreign_kubernetes_bundles_pass(name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "lacking"),
+    [
+        (
+            "hardeneks-pending-no-nodes",
+            {
+                "k8s/ingresses.json",
+                "k8s/targetgroupbindings.json",
+                "k8s/nodes.json",
+                "aws/ec2-describe-security-groups.json",
+            },
+        ),
+        ("k9s-non-eks", {"k8s/targetgroupbindings.json"}),
+    ],
+)
+def test_foreign_kubernetes_bundles_find_nothing_but_say_what_they_could_not_see(
+    name: str, lacking: set[str]
+) -> None:
     # In-tree LoadBalancer services use their auto-assigned nodePorts (not direct exposure);
-    # the k9s Ingress has no class and the old backend.serviceName shape.
+    # the k9s Ingress has no class and the old backend.serviceName shape. Neither bundle holds
+    # every file the mechanisms read, so the check cannot pass: it is partial, naming them.
     result = run_one(CHECK, FOREIGN / name)
-    assert (result.status.value, result.findings) == ("pass", [])
+    assert (result.status.value, result.findings) == ("partial", [])
+    assert lacking <= {rel for u in result.unchecked for rel in u.missing}
 
 
 def test_committed_fixtures_are_what_the_script_builds() -> None:
@@ -193,7 +211,15 @@ def test_committed_fixtures_are_what_the_script_builds() -> None:
 
 
 def test_no_direct_exposure_verdict_without_the_target_group_bindings(tmp_path: Path) -> None:
-    # A TargetGroupBinding outside the bundle could be the NodePort's legitimate user.
+    # A TargetGroupBinding outside the bundle could be the NodePort's legitimate user: no
+    # verdict, and no pass either, since that mechanism could not run.
     bundle = copy_fixture(CHECK, "fail-nodeport-exposed-directly", tmp_path)
     (bundle / "k8s" / "targetgroupbindings.json").unlink()
-    assert run_one(CHECK, bundle).status.value == "pass"
+    result = run_one(CHECK, bundle)
+    assert (result.status.value, result.findings) == ("partial", [])
+    assert [(u.mechanism, u.missing) for u in result.unchecked] == [
+        (
+            "TargetGroupBinding targets, and NodePorts nothing uses",
+            ["k8s/targetgroupbindings.json"],
+        )
+    ]

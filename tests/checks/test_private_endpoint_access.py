@@ -299,11 +299,16 @@ def test_foreign_bundles_never_error_nor_name_redacted_ids(bundle: Path) -> None
             assert not name.endswith("-"), ref  # e.g. hardeneks' redacted `sg-`, `vpc-`
 
 
-def test_private_only_cluster_without_nodes_or_its_security_group_passes() -> None:
+def test_private_only_cluster_without_nodes_is_partial_for_want_of_them() -> None:
     """custodian-eks-private-default-vpc: private-only endpoint, DNS on, the cluster security
-    group absent from the SG file, no nodes: nothing can be proven wrong."""
+    group absent from the SG file, no nodes file: nothing can be proven wrong, but the node
+    mechanisms did not run, so it is not a pass."""
     result = run_one(CHECK, FOREIGN / "custodian-eks-private-default-vpc")
-    assert result.status is Status.PASS, result.findings
+    assert result.status is Status.PARTIAL, result.findings
+    assert {u.mechanism: u.missing[0] for u in result.unchecked} == {
+        "cluster security group admits the nodes on 443": "k8s/nodes.json",
+        "VPC endpoints for nodes without internet egress": "k8s/nodes.json",
+    }
 
 
 def test_restricted_public_cidrs_in_the_aws_cli_example_are_listed() -> None:

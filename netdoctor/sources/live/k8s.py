@@ -16,6 +16,7 @@ import orjson
 
 from netdoctor.snapshot import files as f
 from netdoctor.snapshot.kinds import API_KINDS, ApiKind
+from netdoctor.snapshot.snapshot import NOT_INSTALLED
 from netdoctor.sources.live.hints import NodeFacts
 from netdoctor.sources.live.k8s_api import KubeApi, KubeError, KubeSettings
 from netdoctor.sources.live.permissions import (
@@ -277,4 +278,4 @@ def _parse(body: bytes) -> Any:
 
 
 def _not_installed(kind: ApiKind) -> str:
-    return f"not installed: the API server does not serve {kind.resource} ({kind.group_version})"
+    return f"{NOT_INSTALLED} the API server does not serve {kind.resource} ({kind.group_version})"
