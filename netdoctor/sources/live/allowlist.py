@@ -191,7 +191,7 @@ def pinned_node_ports(text: str) -> Any:
         applied = json.loads(text)
         ports = applied.get("spec", {}).get("ports") or []
         pinned = [p["nodePort"] for p in ports if isinstance(p.get("nodePort"), int)]
-    except (ValueError, AttributeError, TypeError):
+    except (ValueError, AttributeError, TypeError, RecursionError):
         return DROP
     if not pinned:
         return DROP
