@@ -15,6 +15,7 @@ STATUS_STYLE = {
     Status.PASS: "green",
     Status.SKIP: "dim",
     Status.ERROR: "magenta",
+    Status.PARTIAL: "yellow",
 }
 
 
@@ -33,6 +34,8 @@ def build_table(report: Report) -> Table:
             Status.SKIP: f"skip: {result.reason}",
             Status.ERROR: f"error: {result.reason}",
             Status.FAIL: f"{len(result.findings)} finding(s)",
+            Status.PARTIAL: "partial: "
+            + "; ".join(f"{u.mechanism} unchecked" for u in result.unchecked),
         }[result.status]
         table.add_row(
             label,

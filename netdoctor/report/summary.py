@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from netdoctor.models import CheckResult, Report, Status
 
-GLYPHS = {Status.FAIL: "✗", Status.PASS: "✓", Status.SKIP: "–", Status.ERROR: "!"}
+GLYPHS = {
+    Status.FAIL: "✗",
+    Status.PASS: "✓",
+    Status.SKIP: "–",
+    Status.ERROR: "!",
+    Status.PARTIAL: "◐",
+}
 
 
 def headline(report: Report) -> str:
@@ -15,6 +21,8 @@ def headline(report: Report) -> str:
     findings = sum(len(r.findings) for r in report.results)
     if counts[Status.FAIL] == 0 and counts[Status.ERROR] == 0:
         skipped = f", {counts[Status.SKIP]} skipped" if counts[Status.SKIP] else ""
+        if counts[Status.PARTIAL]:
+            skipped += f", {counts[Status.PARTIAL]} ran in part for missing data"
         ran = len(report.results) - counts[Status.SKIP]
         return f"No problems found in {ran} checks{skipped}."
     worst = report.worst()
@@ -45,7 +53,7 @@ def source_line(report: Report) -> str:
 
 def sorted_results(report: Report) -> list[CheckResult]:
     """Failing checks first (worst finding first), then errors, skips and passes."""
-    order = {Status.FAIL: 0, Status.ERROR: 1, Status.SKIP: 2, Status.PASS: 3}
+    order = {Status.FAIL: 0, Status.ERROR: 1, Status.PARTIAL: 2, Status.SKIP: 3, Status.PASS: 4}
 
     def key(result: CheckResult) -> tuple[int, int]:
         worst = max((f.severity.rank for f in result.findings), default=0)
