@@ -230,6 +230,12 @@ class KubeCollector:
             except KubeError as exc:
                 if exc.status == 410 and token:
                     raise _Expired() from exc
+                if token:  # the items of earlier pages are dropped with the file, not kept
+                    raise KubeError(
+                        exc.status,
+                        f"{exc} on page {counts[1] + 1} of the list, after {counts[0]} "
+                        "items; the partial list was not written",
+                    ) from exc
                 raise
             doc = _parse(body)
             items = doc.get("items") if isinstance(doc, dict) else None
