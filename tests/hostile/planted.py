@@ -27,16 +27,19 @@ class Planter:
         return value
 
 
-def _meta(plant: Planter, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+def _meta(
+    plant: Planter, kind: str, name: str, namespace: str | None = None, *, applied: bool = True
+) -> dict[str, Any]:
+    annotations = {f"example.com/{kind}-note": plant(f"{kind}-annotation")}
+    if applied:
+        manifest = {"metadata": {"password": plant(f"{kind}-last-applied")}}
+        annotations[LAST_APPLIED] = json.dumps(manifest)
     meta: dict[str, Any] = {
         "name": name,
         "uid": f"uid-{kind}-{name}",
         "creationTimestamp": "2026-01-01T00:00:00Z",
         "labels": {"app": name},
-        "annotations": {
-            f"example.com/{kind}-note": plant(f"{kind}-annotation"),
-            LAST_APPLIED: json.dumps({"metadata": {"password": plant(f"{kind}-last-applied")}}),
-        },
+        "annotations": annotations,
         "managedFields": [
             {"manager": "kubectl", "fieldsV1": {f"f:{plant(f'{kind}-managed-fields')}": {}}}
         ],
@@ -203,7 +206,7 @@ def build(world: World) -> tuple[dict[str, list[dict[str, Any]]], dict[str, str]
     service = {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": _meta(plant, "service", "web", "shop"),
+        "metadata": _meta(plant, "service", "web", "shop", applied=False),
         "spec": {
             "type": "NodePort",
             "selector": {"app": "web"},
