@@ -86,7 +86,9 @@ class PrivateEndpointAccess(Check):
                 )
         # Nodes call the public endpoint when private access is off, or on but (maybe) not
         # resolvable in the VPC.
-        maybe_public = ctx.private is False or bool(ctx.dns_off) or (ctx.private and dns)
+        maybe_public = (
+            ctx.private is False or bool(ctx.dns_off) or (ctx.private is True and bool(dns))
+        )
         if ctx.public is True and maybe_public and paths:
             yield self.unchecked("node paths to the public endpoint", *paths)
 
