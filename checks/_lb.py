@@ -116,7 +116,7 @@ def pinned_node_ports(svc: k.Service) -> list[int]:
         applied = json.loads((svc.metadata.annotations or {}).get(LAST_APPLIED) or "{}")
         ports = applied.get("spec", {}).get("ports") or []
         return sorted({p["nodePort"] for p in ports if isinstance(p.get("nodePort"), int)})
-    except (ValueError, AttributeError, TypeError):
+    except (ValueError, AttributeError, TypeError, RecursionError):
         return []
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
+from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, Unchecked, files
 from netdoctor.facts import ipam, ipspace
 from netdoctor.facts.text import listing
 
@@ -39,10 +39,12 @@ class CustomNetworking(Check):
     severity = Severity.WARNING
     provides = ("node", "zone", "eniconfig", "instance_type", "max_pods", "nodegroup", "vpc_id")
 
-    def run(self, snap: Snapshot) -> Iterator[Finding]:
+    def run(self, snap: Snapshot) -> Iterator[Finding | Unchecked]:
         views = snap.views
         if not views.cni.custom_networking:
             return
+        if not snap.has(files.AWS_SUBNETS):
+            yield self.unchecked("ENIConfig subnets: zone and free IPs", files.AWS_SUBNETS)
         selected: dict[str, list[NodeView]] = defaultdict(list)
         for view in ipam.cni_nodes(views):
             selected[views.eniconfig_selection(view)[0]].append(view)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
+from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, Unchecked, files
 from netdoctor.facts import access as a
 from netdoctor.facts import routing as r
 from netdoctor.facts.addresses import cidr_covered
@@ -93,7 +93,7 @@ class EgressSnatRoute(Check):
         "dead_cidrs",
     )
 
-    def run(self, snap: Snapshot) -> Iterator[Finding]:
+    def run(self, snap: Snapshot) -> Iterator[Finding | Unchecked]:
         cni = snap.views.cni
         # Without aws-node (another CNI runs) the VPC CNI's SNAT settings do not apply, and in
         # IPv6 mode pod IPs are never translated (the CNI supports no external SNAT there).
@@ -101,6 +101,8 @@ class EgressSnatRoute(Check):
         external_snat = ipv4_snat and cni.external_snat
         subnets = r.subnets_in_use(snap.views, external_snat)
         run = _Run(snap, external_snat, subnets, _unexcluded_cidrs(snap.views, subnets))
+        if any(s.egress.kind is EgressKind.NAT and s.egress.nat is None for s in subnets.values()):
+            yield self.unchecked("NAT gateway state and upstream route", files.AWS_NAT_GATEWAYS)
         for subnet in subnets.values():
             yield from self._default_route(run, subnet)
         yield from self._nat_without_igw(run)

@@ -12,7 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
+from netdoctor.engine.api import (
+    Check,
+    Finding,
+    Iterator,
+    Mechanism,
+    Severity,
+    Snapshot,
+    Unchecked,
+    files,
+)
+from netdoctor.facts.access import node_group_gaps
 
 from . import _lb as lb
 
@@ -67,8 +77,16 @@ class NodeportExposure(Check):
     )
     severity = Severity.WARNING
     provides = ("namespace", "service", "security_group_id")
+    mechanisms = (
+        Mechanism("Ingress targets, and NodePorts nothing uses", (files.K8S_INGRESSES,)),
+        Mechanism(
+            "TargetGroupBinding targets, and NodePorts nothing uses",
+            (files.K8S_TARGET_GROUP_BINDINGS,),
+        ),
+        Mechanism("target type ip where the VPC CNI gives pods VPC IPs", (files.K8S_DAEMONSETS,)),
+    )
 
-    def run(self, snap: Snapshot) -> Iterator[Finding]:
+    def run(self, snap: Snapshot) -> Iterator[Finding | Unchecked]:
         views = snap.views
         ctx = Context(
             services={
@@ -254,7 +272,7 @@ class NodeportExposure(Check):
                     mechanism="instance-mode-default",
                 )
 
-    def _open_security_groups(self, snap: Snapshot, ctx: Context) -> Iterator[Finding]:
+    def _open_security_groups(self, snap: Snapshot, ctx: Context) -> Iterator[Finding | Unchecked]:
         views = snap.views
         nodes_by_sg: dict[str, list[str]] = {}
         public: dict[str, str] = {}
@@ -269,6 +287,11 @@ class NodeportExposure(Check):
             if svc.spec.type in ("NodePort", "LoadBalancer")
             for port in lb.node_ports(svc)
         ]
+        lacking = node_group_gaps(snap) + [
+            rel for rel in (files.AWS_SECURITY_GROUPS,) if not snap.has(rel)
+        ]
+        if exposed and lacking:
+            yield self.unchecked("node security groups open to the internet", *lacking)
         for sg_id, nodes in sorted(nodes_by_sg.items()):
             sg = views.security_groups_by_id.get(sg_id)
             rules = lb.world_rules(sg) if sg else []

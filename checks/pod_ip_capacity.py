@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
+from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, Unchecked, files
 from netdoctor.facts import ipam, ipspace
 from netdoctor.facts.text import clip, listing
 
@@ -50,8 +50,14 @@ class PodIpCapacity(Check):
     severity = Severity.WARNING
     provides = ("node", "instance_type", "max_pods", "subnet_id", "zone", "eniconfig", "nodegroup")
 
-    def run(self, snap: Snapshot) -> Iterator[Finding]:
+    def run(self, snap: Snapshot) -> Iterator[Finding | Unchecked]:
         views = snap.views
+        if not snap.has(files.K8S_EVENTS) and any(
+            p.status.phase == "Pending" and p.spec.nodeName for p in snap.pods
+        ):
+            yield self.unchecked(
+                "pods that cannot get an IP (FailedCreatePodSandBox events)", files.K8S_EVENTS
+            )
         at_eni_limit: set[str] = set()
         subnets_named: set[str] = set()
         yield from self._ip_assignment_failures(views, at_eni_limit, subnets_named)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
+from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, Unchecked, files
 from netdoctor.facts import ipam, ipspace
 from netdoctor.facts.text import listing
 
@@ -35,7 +35,7 @@ class PrefixDelegation(Check):
     severity = Severity.WARNING
     provides = ("node", "instance_type", "max_pods", "subnet_id", "nodegroup")
 
-    def run(self, snap: Snapshot) -> Iterator[Finding]:
+    def run(self, snap: Snapshot) -> Iterator[Finding | Unchecked]:
         views = snap.views
         groups: dict[tuple[str, str, int], list[NodeView]] = defaultdict(list)
         for view, verdict in owners.owned_verdicts(views, self.id):
@@ -135,10 +135,15 @@ class PrefixDelegation(Check):
             mechanism="pd-left-at-secondary",
         )
 
-    def _fragmented_subnets(self, views: Views) -> Iterator[Finding]:
+    def _fragmented_subnets(self, views: Views) -> Iterator[Finding | Unchecked]:
         prefix_nodes = [
             v for v in ipam.cni_nodes(views) if views.node_max_pods_input(v).prefix_delegation
         ]
+        if prefix_nodes and not views.snap.has(files.AWS_NETWORK_INTERFACES):
+            # The instances show only their own ENIs, not every address held in the subnet.
+            yield self.unchecked(
+                "free aligned /28 blocks in the pod subnets", files.AWS_NETWORK_INTERFACES
+            )
         by_subnet: dict[str, list[NodeView]] = defaultdict(list)
         for view in prefix_nodes:
             for subnet in ipam.pod_subnets(views, view):

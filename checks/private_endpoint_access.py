@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
+from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, Unchecked, files
 from netdoctor.facts import access as a
 from netdoctor.facts import routing as r
 
@@ -47,7 +47,7 @@ class PrivateEndpointAccess(Check):
         "s3_gateway_endpoint",
     )
 
-    def run(self, snap: Snapshot) -> Iterator[Finding]:
+    def run(self, snap: Snapshot) -> Iterator[Finding | Unchecked]:
         cluster = snap.cluster
         if cluster is None:
             return
@@ -58,12 +58,43 @@ class PrivateEndpointAccess(Check):
             if path is not None:
                 paths.append((view, path))
         ctx = a.EndpointAccess(snap, cluster, paths)
+        yield from self._unchecked(ctx)
         yield from self._dns_off(ctx)
         yield from self._egress_ips_refused(ctx)
         yield from self._no_public_path(ctx)
         yield from self._cluster_sg_443(ctx)
         yield from self._endpoints_missing(ctx)
         yield from self._public_cidrs_restricted(ctx)
+
+    def _unchecked(self, ctx: a.EndpointAccess) -> Iterator[Unchecked]:
+        """The mechanisms this endpoint configuration calls for whose files are absent."""
+        snap = ctx.snap
+        dns = [
+            rel
+            for rel in (files.AWS_VPC_DNS_SUPPORT, files.AWS_VPC_DNS_HOSTNAMES)
+            if not snap.has(rel)
+        ]
+        paths = r.path_gaps(ctx.views, ctx.paths)
+        if ctx.private is True:
+            if dns:
+                yield self.unchecked("VPC DNS resolves the private endpoint", *dns)
+            groups = a.node_group_gaps(snap) + (
+                [] if snap.has(files.AWS_SECURITY_GROUPS) else [files.AWS_SECURITY_GROUPS]
+            )
+            if groups:
+                yield self.unchecked("cluster security group admits the nodes on 443", *groups)
+            endpoints = [] if snap.has(files.AWS_VPC_ENDPOINTS) else [files.AWS_VPC_ENDPOINTS]
+            if paths or (endpoints and ctx.stranded):
+                yield self.unchecked(
+                    "VPC endpoints for nodes without internet egress", *paths, *endpoints
+                )
+        # Nodes call the public endpoint when private access is off, or on but (maybe) not
+        # resolvable in the VPC.
+        maybe_public = (
+            ctx.private is False or bool(ctx.dns_off) or (ctx.private is True and bool(dns))
+        )
+        if ctx.public is True and maybe_public and paths:
+            yield self.unchecked("node paths to the public endpoint", *paths)
 
     # --- VPC DNS ---------------------------------------------------------------------------
 

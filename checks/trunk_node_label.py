@@ -14,7 +14,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
+from netdoctor.engine.api import (
+    Check,
+    Finding,
+    Iterator,
+    Mechanism,
+    Severity,
+    Snapshot,
+    Unchecked,
+    files,
+)
 
 if TYPE_CHECKING:
     from netdoctor.facts.views import NodeView
@@ -110,13 +119,23 @@ class TrunkNodeLabel(Check):
     )
     severity = Severity.WARNING
     provides = ("node", "instance_id", "instance_type")
+    mechanisms = (Mechanism(f"pods Pending for want of {POD_ENI}", (files.K8S_PODS,)),)
 
-    def run(self, snap: Snapshot) -> Iterator[Finding]:
+    def run(self, snap: Snapshot) -> Iterator[Finding | Unchecked]:
         states = [
             NodeState(v, _count((v.node.status.allocatable or {}).get(POD_ENI, "")))
             for v in snap.views.nodes
             if _serves_sgp(v)
         ]
+        version = snap.views.cni.version
+        # From VPC CNI 1.15 the CNINode feature is the marker (unknown version: the label will do).
+        marked_by_cninode = [
+            s
+            for s in states
+            if (version >= CNINODE_SINCE if version else s.view.labels.get(TRUNK_LABEL) != "true")
+        ]
+        if snap.views.cni.pod_eni and marked_by_cninode and not snap.has(files.K8S_CNINODES):
+            yield self.unchecked(f"CNINode feature {SGP_FEATURE}", files.K8S_CNINODES)
         if snap.views.cni.pod_eni:
             for state in states:
                 yield from self._node(snap, state)
@@ -217,7 +236,7 @@ class TrunkNodeLabel(Check):
         version = snap.views.cni.version
         label = view.labels.get(TRUNK_LABEL)
         label_fact = f"label {TRUNK_LABEL}={label}" if label else f"no label {TRUNK_LABEL}"
-        has_cninodes = snap.has(files.K8S_CNINODES)
+        has_cninodes = snap.has(files.K8S_CNINODES) or snap.not_installed(files.K8S_CNINODES)
         cninode = snap.views.cninodes_by_name.get(view.name)
         features = cninode.spec.feature_names if cninode else []
         cninode_fact = (
@@ -240,7 +259,9 @@ class TrunkNodeLabel(Check):
             cninode_fact,
         ]
 
-    def _pending_pods(self, snap: Snapshot, states: list[NodeState]) -> Iterator[Finding]:
+    def _pending_pods(
+        self, snap: Snapshot, states: list[NodeState]
+    ) -> Iterator[Finding | Unchecked]:
         policies = snap.security_group_policies
         groups: dict[tuple[str, str | None], list[tuple[k.Pod, str]]] = defaultdict(list)
         for pod in snap.pods:
@@ -250,6 +271,11 @@ class TrunkNodeLabel(Check):
             sgp = _matching_policy(pod, policies)
             ns = pod.metadata.namespace or "default"
             groups[(ns, sgp.metadata.name if sgp else None)].append((pod, message))
+        if groups and not snap.has(files.K8S_SECURITY_GROUP_POLICIES):
+            yield self.unchecked(
+                "the SecurityGroupPolicy that selects each pending pod",
+                files.K8S_SECURITY_GROUP_POLICIES,
+            )
         cni = snap.views.cni
         starved = [s for s in states if not s.pod_eni] or states
         mechanism = (

@@ -77,6 +77,12 @@ def _applicability(check: Check, snap: Snapshot) -> CheckResult | None:
     return None
 
 
+def _lacking(snap: Snapshot, rels: Sequence[str]) -> list[str]:
+    """The files among `rels` a mechanism lacks: absent, and not known to be empty (a kind the
+    API server does not serve, as capture recorded it, has no objects to judge)."""
+    return [rel for rel in rels if not snap.has(rel) and not snap.not_installed(rel)]
+
+
 def run_check(check: Check, snap: Snapshot) -> CheckResult:
     """Run one check: skip when a needed file is missing or the platform does not apply, error
     when it raises, partial when a mechanism lacked its data and nothing was found.
@@ -99,12 +105,14 @@ def run_check(check: Check, snap: Snapshot) -> CheckResult:
     findings: list[Finding] = []
     unchecked: dict[str, Unchecked] = {}
     for mechanism in check.mechanisms:
-        lacking = [rel for rel in mechanism.needs if not snap.has(rel)]
+        lacking = _lacking(snap, mechanism.needs)
         if lacking:
             unchecked[mechanism.name] = Unchecked(mechanism=mechanism.name, missing=lacking)
     for item in produced:
         if isinstance(item, Unchecked):
-            unchecked.setdefault(item.mechanism, item)
+            lacking = _lacking(snap, item.missing)
+            if lacking:
+                unchecked.setdefault(item.mechanism, item.model_copy(update={"missing": lacking}))
         else:
             findings.append(
                 item if item.playbook else item.model_copy(update={"playbook": check.playbook})

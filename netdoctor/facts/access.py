@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from netdoctor.facts.addresses import ip_in
+from netdoctor.snapshot import files
 from netdoctor.snapshot.files import AWS_VPC_DNS_HOSTNAMES, AWS_VPC_DNS_SUPPORT
 
 if TYPE_CHECKING:
@@ -114,6 +115,16 @@ def node_security_groups(view: NodeView) -> list[str]:
     else:
         groups = []
     return [g for g in groups if known_id(g, "sg-")]
+
+
+def node_group_gaps(snap: Snapshot) -> list[str]:
+    """The absent files that leave the nodes' security groups unknown: the nodes, and both
+    of the places their groups are read from (the instances, the ENIs)."""
+    gaps = [] if snap.has(files.K8S_NODES) else [files.K8S_NODES]
+    sources = (files.AWS_INSTANCES, files.AWS_NETWORK_INTERFACES)
+    if not any(snap.has(rel) for rel in sources):
+        gaps += sources
+    return gaps
 
 
 def node_ip(view: NodeView) -> str | None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from netdoctor.facts.access import known_id
 from netdoctor.facts.views import DEFAULT_ROUTE
+from netdoctor.snapshot import files
 
 if TYPE_CHECKING:
     from netdoctor.facts.views import NodeView, Views
@@ -266,6 +267,33 @@ def internet_path(views: Views, view: NodeView) -> InternetPath | None:
             return InternetPath(None, egress)
         return InternetPath(True, egress, tuple(nat_public_ips(nat)))
     return InternetPath(None, egress)
+
+
+def path_gaps(views: Views, paths: list[tuple[NodeView, InternetPath]]) -> list[str]:
+    """The absent files that leave some node's internet path unknown (`paths` as
+    `internet_path` gave them): the nodes, their instances (subnet, public IP), the route
+    tables, the NAT gateways the routes name."""
+    snap = views.snap
+    gaps: list[str] = []
+
+    def lacks(*rels: str) -> None:
+        gaps.extend(rel for rel in rels if not snap.has(rel) and rel not in gaps)
+
+    if not snap.has(files.K8S_NODES):
+        lacks(files.K8S_NODES)
+    placed = {view.name for view, _ in paths}
+    sources = (files.AWS_INSTANCES, files.AWS_NETWORK_INTERFACES)
+    if any(view.name not in placed for view in views.nodes) and not any(map(snap.has, sources)):
+        lacks(*sources)
+    for view, path in paths:
+        kind = path.egress.kind
+        if kind is EgressKind.UNKNOWN:
+            lacks(files.AWS_ROUTE_TABLES)
+        elif kind is EgressKind.NAT and path.egress.nat is None:
+            lacks(files.AWS_NAT_GATEWAYS)
+        elif kind is EgressKind.IGW and view.instance is None:
+            lacks(files.AWS_INSTANCES)
+    return gaps
 
 
 @dataclass

@@ -101,6 +101,8 @@ class Bundle:
             return orjson.loads(data)
         except orjson.JSONDecodeError as exc:
             raise BundleError(f"{rel}: not valid JSON: {_orjson_position(data, exc)}") from exc
+        except RecursionError as exc:
+            raise too_deep(rel, data) from exc
 
     def decode(self, rel: str, typ: type[T]) -> T | None:
         """The file decoded into a typed shape, or None when absent.
@@ -122,6 +124,35 @@ def decode_bytes(rel: str, data: bytes, typ: type[T]) -> T:
         raise BundleError(f"{rel}: {describe_validation_error(str(exc))}") from exc
     except msgspec.DecodeError as exc:
         raise BundleError(f"{rel}: not valid JSON: {_msgspec_position(data, str(exc))}") from exc
+    except RecursionError as exc:
+        raise too_deep(rel, data) from exc
+
+
+MAX_DEPTH = 500
+"""Nesting that no kubectl or aws CLI document comes near; the decoders stop somewhat deeper."""
+
+
+def too_deep(rel: str, data: bytes) -> BundleError:
+    """The error for a document nested past what the decoders follow, with where it happens."""
+    depth, in_string, escaped = 0, False, False
+    for offset, byte in enumerate(data):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > MAX_DEPTH:
+                where = _line_col(data, offset)
+                return BundleError(f"{rel}: nested more than {MAX_DEPTH} levels deep at {where}")
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return BundleError(f"{rel}: nested too deeply to decode")
 
 
 class _RawList(msgspec.Struct):
@@ -175,7 +206,7 @@ def decode_list_in_slices(rel: str, data: bytes, shape: type[T], key: str, item:
     for start, end in slices:
         try:
             items.append(decoder.decode(view[start:end]))
-        except msgspec.MsgspecError:
+        except (msgspec.MsgspecError, RecursionError):
             return decode_bytes(rel, data, shape)  # so the error reads as the one-call path's
     return shape(**{key: items})
 
@@ -186,6 +217,8 @@ def convert_generic(rel: str, value: Any, typ: type[T]) -> T:
         return msgspec.convert(value, type=typ)
     except msgspec.ValidationError as exc:
         raise BundleError(f"{rel}: {describe_validation_error(str(exc))}") from exc
+    except RecursionError as exc:
+        raise BundleError(f"{rel}: nested too deeply to decode") from exc
 
 
 _AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)

@@ -85,6 +85,9 @@ LIST_FIELDS: dict[str, tuple[str, type]] = {
     rel: found for rel, shape in SHAPES.items() if (found := _single_list(shape))
 }
 RESPONSIVE_MIN_BYTES = 4 * 1024 * 1024
+NOT_INSTALLED = "not installed:"
+"""How capture's `missing` note starts for a kind whose API the server does not serve (a CRD
+that is not installed): no such object can exist, so the file is known to be empty."""
 
 
 class Snapshot:
@@ -113,6 +116,11 @@ class Snapshot:
         if rel in self._docs:
             return self._docs[rel] is not None
         return self.bundle.has(rel)
+
+    def not_installed(self, rel: str) -> bool:
+        """True when capture recorded that the API server does not serve the file's kind: the
+        file is absent, yet its objects are known (there are none)."""
+        return not self.has(rel) and self.capture_notes.get(rel, "").startswith(NOT_INSTALLED)
 
     def load(self, rels: list[str] | tuple[str, ...]) -> None:
         """Decode and validate these files now, so bad input fails before any check runs."""

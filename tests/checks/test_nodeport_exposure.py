@@ -176,7 +176,15 @@ def test_healthy_example_passes() -> None:
 
 
 def test_no_direct_exposure_verdict_without_the_target_group_bindings(tmp_path: Path) -> None:
-    # A TargetGroupBinding outside the bundle could be the NodePort's legitimate user.
+    # A TargetGroupBinding outside the bundle could be the NodePort's legitimate user: no
+    # verdict, and no pass either, since that mechanism could not run.
     bundle = copy_fixture(CHECK, "fail-nodeport-exposed-directly", tmp_path)
     (bundle / "k8s" / "targetgroupbindings.json").unlink()
-    assert run_one(CHECK, bundle).status.value == "pass"
+    result = run_one(CHECK, bundle)
+    assert (result.status.value, result.findings) == ("partial", [])
+    assert [(u.mechanism, u.missing) for u in result.unchecked] == [
+        (
+            "TargetGroupBinding targets, and NodePorts nothing uses",
+            ["k8s/targetgroupbindings.json"],
+        )
+    ]

@@ -201,4 +201,24 @@ def test_unknown_cni_version_flags_a_node_with_neither_marker(tmp_path: Path) ->
 def test_cninodes_not_collected_means_no_marker_verdict_on_cni_1_15(tmp_path: Path) -> None:
     bundle = copy_fixture(CHECK, "fail-cninode-feature-missing", tmp_path)
     (bundle / "k8s" / "cninodes.json").unlink()
-    assert run_one(CHECK, bundle).status.value == "pass"
+    result = run_one(CHECK, bundle)
+    assert (result.status.value, result.findings) == ("partial", [])
+    assert [(u.mechanism, u.missing) for u in result.unchecked] == [
+        ("CNINode feature SecurityGroupsForPods", ["k8s/cninodes.json"])
+    ]
+
+
+def test_a_cninode_crd_that_is_not_installed_is_no_missing_data(tmp_path: Path) -> None:
+    # Capture records a kind the API server does not serve as "not installed": no CNINode
+    # exists, so the marker verdict stands and nothing is left unchecked.
+    bundle = copy_fixture(CHECK, "fail-cninode-feature-missing", tmp_path)
+    (bundle / "k8s" / "cninodes.json").unlink()
+    meta = json.loads((bundle / "meta.json").read_text())
+    meta["missing"] = {
+        "k8s/cninodes.json": "not installed: the API server does not serve cninodes "
+        "(vpcresources.k8s.aws/v1alpha1)"
+    }
+    (bundle / "meta.json").write_text(json.dumps(meta))
+    result = run_one(CHECK, bundle)
+    assert (result.status.value, result.unchecked) == ("fail", [])
+    assert "lacks the CNINode feature SecurityGroupsForPods" in result.findings[0].title

@@ -102,34 +102,37 @@ def test_cni_settings_are_kept_and_credentials_are_not() -> None:
     assert not any(map(is_cni_setting, ("AWS_SECRET_ACCESS_KEY", "ENABLE_TOKEN", "DB_URL")))
 
 
-def _pod(owner: str, namespace: str = "kube-system") -> dict:
+def _daemonset(name: str, namespace: str = "kube-system") -> dict:
     return {
         "metadata": {
-            "name": "p",
+            "name": name,
             "namespace": namespace,
-            "ownerReferences": [{"kind": "DaemonSet", "name": owner}],
             "managedFields": [{"manager": "x"}],
             "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}", "a": "b"},
         },
-        "spec": {
+        "spec": {"template": {"spec": {
             "containers": [
-                {"env": [{"name": "WARM_IP_TARGET", "value": "5"},
+                {"name": "aws-node",
+                 "args": ["--token", "s3cr3t-arg"],
+                 "env": [{"name": "WARM_IP_TARGET", "value": "5"},
                          {"name": "TOKEN", "value": "s3cr3t"},
                          {"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": {"name": "x"}}}]}
             ]
-        },
+        }}},
     }  # fmt: skip
 
 
-def test_pod_env_is_marked_except_aws_node_cni_settings() -> None:
-    aws_node = redact_k8s_item(f.K8S_PODS, _pod("aws-node"))
-    other = redact_k8s_item(f.K8S_PODS, _pod("aws-node", namespace="default"))
+def test_daemonset_env_is_masked_except_aws_node_cni_settings() -> None:
+    aws_node = redact_k8s_item(f.K8S_DAEMONSETS, _daemonset("aws-node"))
+    other = redact_k8s_item(f.K8S_DAEMONSETS, _daemonset("aws-node", namespace="default"))
 
     assert aws_node is not None and other is not None
-    env = [(e["name"], e.get("value")) for e in aws_node["spec"]["containers"][0]["env"]]
+    container = aws_node["spec"]["template"]["spec"]["containers"][0]
+    env = [(e["name"], e.get("value")) for e in container["env"]]
     assert env == [("WARM_IP_TARGET", "5"), ("TOKEN", MARKER), ("FROM_SECRET", None)]
-    assert other["spec"]["containers"][0]["env"][0]["value"] == MARKER
-    assert aws_node["metadata"]["annotations"] == {"a": "b"}
+    assert "args" not in container  # nothing reads them: `--token VALUE` never leaves
+    assert other["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] == MARKER
+    assert "annotations" not in aws_node["metadata"]  # none the checks read
     assert "managedFields" not in aws_node["metadata"]
     aws_auth = {"metadata": {"name": "aws-auth", "namespace": "kube-system"}, "data": {}}
     assert redact_k8s_item(f.K8S_CONFIGMAPS, aws_auth) is None

@@ -22,9 +22,11 @@ DaemonSet and amazon-vpc-cni ConfigMap and the VPC CNI / load balancer CRDs, plu
 EC2/ELB describe output for the cluster's VPC. Read-only: get/list and Describe calls only
 (deploy/rbac.yaml and deploy/iam-policy.json grant exactly those).
 
-Secrets are never read; env values (except aws-node's CNI settings), managedFields and
-last-applied annotations are removed. A call that is denied or fails leaves its file out, and
-meta.json's "missing" says why and which permission would fill the gap.
+Secrets are never read, and each Kubernetes object keeps only the fields netdoctor reads (an
+allow-list): args, commands, probes, hooks, volumes, pod env, managedFields and annotations
+the checks do not read never leave the cluster; DaemonSet env values are masked except
+aws-node's CNI settings. A call that is denied or fails leaves its file out, and meta.json's
+"missing" says why and which permission would fill the gap.
 
 The bundle path is printed on stdout; progress and warnings go to stderr."""
 

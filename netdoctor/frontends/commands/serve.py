@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
     from netdoctor.frontends.commands.common import size_limits
     from netdoctor.frontends.serve.kubeconfig import is_ours, write_kubeconfig
     from netdoctor.frontends.serve.server import BundleApiServer, RequestRecord
+    from netdoctor.report.escape import printable
     from netdoctor.sources.open import open_path
 
     if not 0 <= args.port <= 65535:
@@ -92,8 +93,10 @@ def run(args: argparse.Namespace) -> int:
         )
 
     def log_request(record: RequestRecord) -> None:
+        # The request line is the client's: never let it reach the terminal as escapes.
         query = f"?{record.query}" if record.query else ""
-        print(f"{record.status} {record.method} {record.path}{query}", file=sys.stderr)
+        line = printable(f"{record.method} {record.path}{query}")
+        print(f"{record.status} {line}", file=sys.stderr, flush=True)
 
     # Everything loaded lives until exit: skip the collector's scans of it (a 3-5x faster load
     # on big bundles, and no multi-second GC pauses mid-request later).

@@ -25,10 +25,16 @@ MAX_DRAINED_BODY = 16 << 20
 """Request bodies up to this size are read and dropped; bigger ones close the connection."""
 
 
+LISTEN_BACKLOG = 512
+"""Pending connections the kernel queues (socketserver's default is 5: a burst of clients, a
+parallel capture or k9s opening many watches, timed out on SYN retries)."""
+
+
 class HttpServer(http.server.ThreadingHTTPServer):
     """Serves `answer` on `address`, one daemon thread per connection."""
 
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(
         self,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -50,6 +51,11 @@ log = logging.getLogger(__name__)
 
 POLL_INTERVAL = 0.05
 """Seconds between the serving thread's checks for `stop()`."""
+REQUEST_LOG_SIZE = 10_000
+"""The request log keeps the last this many requests (a ring: memory stays bounded however
+long the server runs); `request_total` counts them all."""
+LOGGED_TEXT_LIMIT = 512
+"""A logged path or query longer than this is cut (clients may send 60 KB selectors)."""
 
 
 class BundleApiServer(BundleApi):
@@ -69,6 +75,7 @@ class BundleApiServer(BundleApi):
         age_reference: datetime | None = None,
         kubernetes_version: str | None = None,
         on_request: Callable[[RequestRecord], None] | None = None,
+        request_log_size: int = REQUEST_LOG_SIZE,
     ) -> None:
         """Index `objects` and bind the listening socket.
 
@@ -82,6 +89,7 @@ class BundleApiServer(BundleApi):
                 None means the time of each request.
             kubernetes_version: `major.minor` reported by `/version`.
             on_request: called with each `RequestRecord` after it is logged.
+            request_log_size: how many of the latest requests `requests` keeps.
 
         Raises:
             BundleError: an item is not an object with `metadata.name`.
@@ -94,7 +102,8 @@ class BundleApiServer(BundleApi):
         """PEM certificate clients must trust when `tls` is on (it is its own CA)."""
 
         self._lock = threading.Lock()
-        self._log: list[RequestRecord] = []
+        self._log: deque[RequestRecord] = deque(maxlen=request_log_size)
+        self._total = 0
         self._thread: threading.Thread | None = None
 
         self._httpd = HttpServer((HOST, port), self.answer, self._record)
@@ -178,14 +187,22 @@ class BundleApiServer(BundleApi):
 
     @property
     def requests(self) -> list[RequestRecord]:
-        """A copy of the request log, oldest first."""
+        """A copy of the request log (the last `REQUEST_LOG_SIZE` requests), oldest first; paths
+        and queries longer than `LOGGED_TEXT_LIMIT` are cut."""
         with self._lock:
             return list(self._log)
+
+    @property
+    def request_total(self) -> int:
+        """Every request answered since the start (or `clear_requests`), logged or not."""
+        with self._lock:
+            return self._total
 
     def clear_requests(self) -> None:
         """Empty the request log."""
         with self._lock:
             self._log.clear()
+            self._total = 0
 
     def request_count(self, path_prefix: str = "", method: str | None = None) -> int:
         """How many logged requests have a path starting with `path_prefix` (and that method)."""
@@ -196,8 +213,10 @@ class BundleApiServer(BundleApi):
         )
 
     def _record(self, record: RequestRecord) -> None:
+        record = record._replace(path=_cut(record.path), query=_cut(record.query))
         with self._lock:
             self._log.append(record)
+            self._total += 1
         if self.on_request is not None:
             try:
                 self.on_request(record)
@@ -260,3 +279,9 @@ class BundleApiServer(BundleApi):
     def allow(self, kind: ApiKind | str) -> None:
         """Undo `forbid(kind)`."""
         self._faults.allow(kind)
+
+
+def _cut(text: str) -> str:
+    if len(text) <= LOGGED_TEXT_LIMIT:
+        return text
+    return f"{text[:LOGGED_TEXT_LIMIT]}...(+{len(text) - LOGGED_TEXT_LIMIT} chars)"

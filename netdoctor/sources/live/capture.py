@@ -192,7 +192,7 @@ def capture(options: CaptureOptions) -> CaptureResult:
                 "kubernetes_requests": kube.requests,
                 "aws_calls": len(aws.calls),
                 "namespaces": list(options.namespaces) or "all",
-                "redaction": "env+ids" if options.redact_ids else "env",
+                "redaction": "allow-list+ids" if options.redact_ids else "allow-list",
             },
         }
         meta_bytes = aws_cli_json(meta)

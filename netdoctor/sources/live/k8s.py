@@ -16,6 +16,7 @@ import orjson
 
 from netdoctor.snapshot import files as f
 from netdoctor.snapshot.kinds import API_KINDS, ApiKind
+from netdoctor.snapshot.snapshot import NOT_INSTALLED
 from netdoctor.sources.live.hints import NodeFacts
 from netdoctor.sources.live.k8s_api import KubeApi, KubeError, KubeSettings
 from netdoctor.sources.live.permissions import (
@@ -229,6 +230,12 @@ class KubeCollector:
             except KubeError as exc:
                 if exc.status == 410 and token:
                     raise _Expired() from exc
+                if token:  # the items of earlier pages are dropped with the file, not kept
+                    raise KubeError(
+                        exc.status,
+                        f"{exc} on page {counts[1] + 1} of the list, after {counts[0]} "
+                        "items; the partial list was not written",
+                    ) from exc
                 raise
             doc = _parse(body)
             items = doc.get("items") if isinstance(doc, dict) else None
@@ -277,4 +284,4 @@ def _parse(body: bytes) -> Any:
 
 
 def _not_installed(kind: ApiKind) -> str:
-    return f"not installed: the API server does not serve {kind.resource} ({kind.group_version})"
+    return f"{NOT_INSTALLED} the API server does not serve {kind.resource} ({kind.group_version})"

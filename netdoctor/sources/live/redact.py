@@ -1,12 +1,14 @@
 """Redaction: what never leaves the cluster, and `--redact-ids` stable tokens.
 
-Always (no option turns it off):
-- `metadata.managedFields` and the `kubectl.kubernetes.io/last-applied-configuration` annotation
-  are dropped from every object;
-- env values of every container, init container and ephemeral container, in pods and in
-  DaemonSet templates, become `<redacted>`, except the VPC CNI settings of `aws-node`;
-- secret-looking command-line flags (`--token=…`, `--password=…`) lose their values;
-- only the `amazon-vpc-cni` ConfigMap is kept. Secrets are never requested at all.
+Always (no option turns it off), every Kubernetes object is reduced to an allow-list of the
+fields netdoctor reads (`netdoctor.sources.live.allowlist`): identity, labels, owners, the
+status and spec fields the checks, the inspector and `serve` use. Container args and commands,
+probes and their headers, lifecycle hooks, volumes (CSI attributes included), pod env,
+managedFields and every annotation but the few the checks read are dropped; `user:pass@` is cut
+from image references; DaemonSet env keeps its names, with values masked except the VPC CNI
+settings of `aws-node`; the last-applied manifest of a Service keeps only the nodePorts it pins;
+only the `amazon-vpc-cni` ConfigMap is kept, with only the VPC resource controller's settings.
+Secrets are never requested at all.
 
 With `--redact-ids`, `IdRedactor` also rewrites the finished files: AWS account ids, IPv4
 addresses outside the VPC CIDRs, AWS host names and identifying names (the cluster, load
@@ -23,114 +25,34 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from netdoctor.facts.cni import DEFAULTS
 from netdoctor.snapshot import files as f
+from netdoctor.sources.live.allowlist import (
+    CNI_ENV_NAMES,
+    CNI_ENV_PREFIXES,
+    DROP,
+    KINDS,
+    LAST_APPLIED,
+    MARKER,
+    daemonset,
+    is_cni_setting,
+    prune,
+)
 from netdoctor.sources.live.permissions import CONFIGMAP_NAME
 
-MARKER = "<redacted>"
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+__all__ = [
+    "CNI_ENV_NAMES",
+    "CNI_ENV_PREFIXES",
+    "LAST_APPLIED",
+    "MARKER",
+    "IdRedactor",
+    "is_cni_setting",
+    "names_in_aws",
+    "redact_k8s_item",
+]
 
-# aws-node env that is configuration, not secrets; the checks read it (netdoctor.facts.cni).
-CNI_ENV_PREFIXES = ("AWS_VPC_", "ENABLE_", "WARM_", "ENI_CONFIG_", "DISABLE_")
-CNI_ENV_NAMES = frozenset(
-    {
-        *DEFAULTS,
-        "MINIMUM_IP_TARGET",
-        "MAX_ENI",
-        "POD_SECURITY_GROUP_ENFORCING_MODE",
-        "NETWORK_POLICY_ENFORCING_MODE",
-        "CLUSTER_NAME",
-        "CLUSTER_ENDPOINT",
-        "VPC_ID",
-        "IP_COOLDOWN_PERIOD",
-        "POD_MTU",
-        "ADDITIONAL_ENI_TAGS",
-        "ANNOTATE_POD_IP",
-        "AWS_MANAGE_ENIS_NON_SCHEDULABLE",
-        "INTROSPECTION_BIND_ADDRESS",
-    }
-)
-# Even a CNI-looking name is redacted when it smells of a credential.
-_SECRET_WORDS = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|_KEY$|APIKEY", re.I)
-_SECRET_FLAG = re.compile(
-    r"^(--?[\w.-]*(?:token|password|passwd|secret|credential|api-?key|private-?key)[\w.-]*)=.+$",
-    re.I,
-)
-_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 AWS_NODE = "aws-node"
 KUBE_SYSTEM = "kube-system"
-
-
-def is_cni_setting(name: str) -> bool:
-    """True for aws-node env names that hold CNI configuration (kept in the bundle)."""
-    if _SECRET_WORDS.search(name):
-        return False
-    return name in CNI_ENV_NAMES or name.startswith(CNI_ENV_PREFIXES)
-
-
-def strip_metadata(item: dict[str, Any]) -> None:
-    """Drop managedFields and the last-applied annotation, in place."""
-    meta = item.get("metadata")
-    if not isinstance(meta, dict):
-        return
-    meta.pop("managedFields", None)
-    annotations = meta.get("annotations")
-    if isinstance(annotations, dict):
-        annotations.pop(LAST_APPLIED, None)
-
-
-def redact_pod_spec(spec: Any, keep_cni: bool) -> None:
-    """Replace env values (and secret-looking flag values) in a pod spec, in place.
-
-    Args:
-        spec: a PodSpec dict (`pod.spec` or `daemonset.spec.template.spec`).
-        keep_cni: keep the values of VPC CNI settings (the aws-node DaemonSet and its pods).
-    """
-    if not isinstance(spec, dict):
-        return
-    for list_name in _CONTAINER_LISTS:
-        containers = spec.get(list_name)
-        if not isinstance(containers, list):
-            continue
-        for container in containers:
-            if isinstance(container, dict):
-                _redact_container(container, keep_cni)
-
-
-def _redact_container(container: dict[str, Any], keep_cni: bool) -> None:
-    env = container.get("env")
-    if isinstance(env, list):
-        for var in env:
-            if not isinstance(var, dict) or "value" not in var:
-                continue
-            name = var.get("name")
-            if keep_cni and isinstance(name, str) and is_cni_setting(name):
-                continue
-            if var["value"] not in ("", None):
-                var["value"] = MARKER
-    for key in ("args", "command"):
-        values = container.get(key)
-        if isinstance(values, list):
-            container[key] = [_redact_flag(v) for v in values]
-
-
-def _redact_flag(value: Any) -> Any:
-    if isinstance(value, str) and (m := _SECRET_FLAG.match(value)):
-        return f"{m[1]}={MARKER}"
-    return value
-
-
-def _is_aws_node_pod(item: dict[str, Any]) -> bool:
-    meta = item.get("metadata")
-    if not isinstance(meta, dict) or meta.get("namespace") != KUBE_SYSTEM:
-        return False
-    owners = meta.get("ownerReferences")
-    if not isinstance(owners, list):
-        return False
-    return any(
-        isinstance(o, dict) and o.get("kind") == "DaemonSet" and o.get("name") == AWS_NODE
-        for o in owners
-    )
+_AWS_NODE_DAEMONSET = daemonset(keep_cni=True)
 
 
 def _name_ns(item: dict[str, Any]) -> tuple[Any, Any]:
@@ -141,26 +63,18 @@ def _name_ns(item: dict[str, Any]) -> tuple[Any, Any]:
 
 
 def redact_k8s_item(bundle_file: str, item: dict[str, Any]) -> dict[str, Any] | None:
-    """The item as it may enter the bundle, or None when it must not enter it at all.
-
-    Mutates `item` (capture owns the freshly parsed page).
-    """
-    strip_metadata(item)
-    if bundle_file == f.K8S_PODS:
-        spec = item.get("spec")
-        redact_pod_spec(spec, keep_cni=_is_aws_node_pod(item))
-    elif bundle_file == f.K8S_DAEMONSETS:
-        name, namespace = _name_ns(item)
-        template = (
-            item.get("spec", {}).get("template") if isinstance(item.get("spec"), dict) else None
-        )
-        spec = template.get("spec") if isinstance(template, dict) else None
-        redact_pod_spec(spec, keep_cni=(name, namespace) == (AWS_NODE, KUBE_SYSTEM))
-    elif bundle_file == f.K8S_CONFIGMAPS:
-        name, namespace = _name_ns(item)
-        if (name, namespace) != (CONFIGMAP_NAME, KUBE_SYSTEM):
-            return None
-    return item
+    """The item as it may enter the bundle (only the allowed fields), or None when it must not
+    enter it at all."""
+    name, namespace = _name_ns(item)
+    if bundle_file == f.K8S_CONFIGMAPS and (name, namespace) != (CONFIGMAP_NAME, KUBE_SYSTEM):
+        return None
+    spec = KINDS.get(bundle_file)
+    if spec is None:
+        return None  # a kind nobody listed here has nothing netdoctor reads
+    if bundle_file == f.K8S_DAEMONSETS and (name, namespace) == (AWS_NODE, KUBE_SYSTEM):
+        spec = _AWS_NODE_DAEMONSET
+    kept = prune(item, spec)
+    return None if kept is DROP else kept
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ STATUS_STYLE = {
     Status.PASS: "green",
     Status.SKIP: "dim",
     Status.ERROR: "bold magenta",
+    Status.PARTIAL: "yellow",
 }
 
 
@@ -30,6 +31,7 @@ def status_cells(row: CheckRow) -> tuple[Text, Text]:
         Status.PASS: "ok",
         Status.SKIP: "skip",
         Status.ERROR: "error",
+        Status.PARTIAL: "part",
     }[status]
     return Text(GLYPHS[status], style=style), Text(count, style=style)
 
