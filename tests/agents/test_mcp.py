@@ -212,3 +212,13 @@ def test_mcp_command_line_errors_are_one_line_before_serving(tmp_path: Path) -> 
     bad = run_cli("mcp", "--root", str(tmp_path / "absent"))
     assert bad.code == 2
     assert bad.err.strip() == f"netdoctor: error: --root {tmp_path / 'absent'}: not a directory"
+
+
+def test_docs_describe_every_tool_and_argument() -> None:
+    docs = (REPO / "docs" / "agents.md").read_text(encoding="utf-8")
+    for name, tool in TOOLS.items():
+        assert f"### `{name}`" in docs, name
+        for argument in tool.schema["properties"]:
+            assert f"`{argument}`" in docs, f"{name}.{argument} missing from docs/agents.md"
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "netdoctor mcp" in readme and "docs/agents.md" in readme
