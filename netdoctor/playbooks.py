@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from netdoctor.errors import PlaybookError
+from netdoctor.models import Finding, SnapshotInfo
 from netdoctor.report import shell
 from netdoctor.report.escape import markdown_code, printable
 from netdoctor.resources import builtin_path
@@ -349,3 +350,14 @@ def get_playbook(playbook_id: str, directory: Path | None = None) -> Playbook:
             f"no playbook {playbook_id!r}; known playbooks: {', '.join(sorted(playbooks))}"
         )
     return playbooks[playbook_id]
+
+
+def finding_params(finding: Finding, snapshot: SnapshotInfo) -> dict[str, str]:
+    """The values that fill a finding's playbook: its params, then the cluster and region of
+    the snapshot it came from (`netdoctor playbook --finding`, the agents' `explain`)."""
+    params = dict(finding.params)
+    if snapshot.cluster:
+        params.setdefault("cluster", snapshot.cluster)
+    if snapshot.region:
+        params.setdefault("region", snapshot.region)
+    return params
