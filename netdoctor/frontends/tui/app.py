@@ -37,6 +37,7 @@ from netdoctor.frontends.tui.screens.inspector import InspectorScreen
 from netdoctor.frontends.tui.screens.triage import TriageScreen
 from netdoctor.frontends.tui.state import CheckInfo, RunState
 from netdoctor.frontends.tui.widgets.header import header_text
+from netdoctor.report.escape import printable
 from netdoctor.snapshot.archive import SizeLimits
 from netdoctor.snapshot.snapshot import Snapshot
 
@@ -134,7 +135,13 @@ class NetdoctorApp(App[None]):
 
     def on_load_warned(self, message: LoadWarned) -> None:
         if message.run == self.run_number:
-            self.notify(message.text, title="Check not loaded", severity="warning", timeout=10)
+            self.notify(
+                printable(message.text),
+                title="Check not loaded",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -148,7 +155,7 @@ class NetdoctorApp(App[None]):
             title = error.title if isinstance(error, NetdoctorError) else "Internal error"
             self.push_screen(ErrorScreen(title, error_line(error)))
         else:
-            self.notify(error_line(error), severity="error", timeout=10)
+            self.notify(printable(error_line(error)), severity="error", timeout=10, markup=False)
 
     # --- navigation ------------------------------------------------------------------------
 
@@ -209,9 +216,9 @@ class NetdoctorApp(App[None]):
                 bundle, selection = self.plan.report_source()
                 path = export_report(report, fmt, bundle=bundle, selection=selection)
             except OSError as exc:
-                self.notify(f"Cannot write the report: {exc}", severity="error")
+                self.notify(f"Cannot write the report: {exc}", severity="error", markup=False)
                 return
-            self.notify(f"Report written to {path}", title="Exported")
+            self.notify(f"Report written to {path}", title="Exported", markup=False)
 
         self.push_screen(ExportScreen(), write)
 

@@ -25,6 +25,7 @@ from netdoctor.frontends.tui.replay.widgets import FrameMark
 from netdoctor.frontends.tui.screens.error import ErrorScreen
 from netdoctor.frontends.tui.screens.help import HelpScreen
 from netdoctor.frontends.tui.state import CheckInfo, RunState
+from netdoctor.report.escape import printable
 from netdoctor.snapshot.archive import SizeLimits
 from netdoctor.snapshot.snapshot import Snapshot
 from netdoctor.sources.incident.analysis import FrameAnalysis, IncidentAnalysis, analyse
@@ -133,7 +134,7 @@ class ReplayApp(NetdoctorApp):
             try:
                 frame = self.incident.select(self.start).number
             except Exception as exc:  # a bad --frame: say so, stay on the first frame
-                self.notify(str(exc), severity="error", timeout=10)
+                self.notify(printable(str(exc)), severity="error", timeout=10, markup=False)
             self.start = None
         self.replay.open_frames(len(self.incident.frames), frame)
         self.show_frame()

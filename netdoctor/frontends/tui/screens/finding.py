@@ -27,6 +27,7 @@ from netdoctor.frontends.tui.widgets.navigation import NavOptionList
 from netdoctor.frontends.tui.widgets.playbook_view import PlaybookView
 from netdoctor.models import SnapshotInfo
 from netdoctor.playbooks import Command, extract_commands, get_playbook
+from netdoctor.report.escape import printable
 
 CLIPBOARD_NOTE = (
     "Sent to the terminal's clipboard (OSC 52): {line}\n"
@@ -98,7 +99,9 @@ def _first_line(command: str) -> str:
     return f"{lines[0]}{more}" if lines else ""
 
 
-def write_command(command: Command, row: FindingRow, number: int, folder: Path | None = None) -> Path:
+def write_command(
+    command: Command, row: FindingRow, number: int, folder: Path | None = None
+) -> Path:
     """`netdoctor-PLAYBOOK-N.sh` in `folder` (default: the current directory), with a header
     saying where it came from and whether it changes things."""
     playbook = row.finding.playbook or row.check
@@ -146,8 +149,10 @@ class FindingScreen(Screen):
         title = Text.assemble(
             (f" {f.severity.value.upper()} ", f"reverse {SEVERITY_STYLE[f.severity]}"),
             " ",
-            (f.title, "bold"),
+            (printable(f.title), "bold"),
         )
+        if f.index is not None:
+            title.append(f"  finding [{f.index}]", style="dim")
         meta = Text(f"check {self.row.check} · playbook {f.playbook or self.row.check}", "dim")
         with Vertical(id="finding-head"):
             yield Static(title, id="finding-title")
@@ -155,11 +160,18 @@ class FindingScreen(Screen):
         with Horizontal(id="finding-body"):
             with VerticalScroll(id="finding-left"):
                 yield Static("Evidence", classes="pane-title")
-                evidence = Text("\n".join(f"• {line}" for line in f.evidence) or "(none)")
+                evidence = Text(
+                    "\n".join(f"• {printable(line)}" for line in f.evidence) or "(none)"
+                )
                 yield Static(evidence, id="evidence")
                 yield Static("Resources · enter opens the inspector", classes="pane-title")
-                yield NavOptionList(*[Option(r, id=r) for r in f.resources], id="resources")
-                yield Static("Commands · y copies, w writes to a file · ! changes things", classes="pane-title")
+                yield NavOptionList(
+                    *[Option(Text(printable(r)), id=r) for r in f.resources], id="resources"
+                )
+                yield Static(
+                    "Commands · y copies, w writes to a file · ! changes things",
+                    classes="pane-title",
+                )
                 yield NavOptionList(id="commands")
             yield PlaybookView(id="playbook")
         yield Footer()
@@ -214,7 +226,8 @@ class FindingScreen(Screen):
             self.notify("This playbook has no commands to copy.", severity="warning")
             return
         self.app.copy_to_clipboard(command)
-        self.notify(CLIPBOARD_NOTE.format(line=_first_line(command)), title="Clipboard", timeout=8)
+        note = CLIPBOARD_NOTE.format(line=printable(_first_line(command)))
+        self.notify(note, title="Clipboard", timeout=8, markup=False)
 
     def action_write_command(self) -> None:
         """Write the selected command to a file in the current directory (for terminals where
@@ -226,9 +239,9 @@ class FindingScreen(Screen):
         try:
             path = write_command(self.entries[index], self.row, index + 1)
         except OSError as exc:
-            self.notify(f"Cannot write the command: {exc}", severity="error")
+            self.notify(f"Cannot write the command: {exc}", severity="error", markup=False)
             return
-        self.notify(f"Command written to {path}", title="Written")
+        self.notify(f"Command written to {path}", title="Written", markup=False)
 
     def action_inspect(self) -> None:
         """Open the inspector on the selected resource."""
