@@ -31,12 +31,13 @@ async def test_findings_are_listed_worst_first_with_every_check_status() -> None
         table = _table(app)
         assert table.row_count == 6
         first = table.get_row_at(0)
-        assert first[0].plain == "CRITICAL"
-        assert first[1].plain == "tui-sample"
+        assert first[0].plain == "[1]"  # the report's number: `--finding 1`
+        assert first[1].plain == "CRITICAL"
+        assert first[2].plain == "tui-sample"
         title = app.state.rows[0].finding.title
         assert title.startswith("Subnet subnet-0c3e4e30d4d93c4b6 has 12 free IPs")
-        assert shows(first[2], title)
-        assert shows(first[3], "subnet/subnet-0c3e4e30d4d93c4b6")
+        assert shows(first[3], title)
+        assert shows(first[4], "subnet/subnet-0c3e4e30d4d93c4b6")
         statuses = {cid: row.status for cid, row in app.state.checks.items()}
         assert statuses == {
             "tui-sample": Status.FAIL,

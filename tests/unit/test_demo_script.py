@@ -14,8 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 VENV = REPO / ".venv"
 
 pytestmark = pytest.mark.skipif(
-    Path(sys.prefix).resolve() != VENV.resolve()
-    or not (VENV / ".netdoctor-install").is_file(),
+    Path(sys.prefix).resolve() != VENV.resolve() or not (VENV / ".netdoctor-install").is_file(),
     reason="runs inside the ./.venv that scripts/test.sh made",
 )
 

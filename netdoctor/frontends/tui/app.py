@@ -28,12 +28,14 @@ from netdoctor.frontends.tui.messages import (
     RunCompleted,
     SnapshotLoaded,
 )
+from netdoctor.frontends.tui.prompt_commands import run_prompt
 from netdoctor.frontends.tui.screens.capacity import CapacityScreen
 from netdoctor.frontends.tui.screens.error import ErrorScreen
 from netdoctor.frontends.tui.screens.export import ExportScreen
 from netdoctor.frontends.tui.screens.finding import FindingScreen
 from netdoctor.frontends.tui.screens.help import HelpScreen
 from netdoctor.frontends.tui.screens.inspector import InspectorScreen
+from netdoctor.frontends.tui.screens.prompt import PromptScreen
 from netdoctor.frontends.tui.screens.triage import TriageScreen
 from netdoctor.frontends.tui.state import CheckInfo, RunState
 from netdoctor.frontends.tui.widgets.header import header_text
@@ -58,8 +60,10 @@ class NetdoctorApp(App[None]):
     CSS_PATH = "styles/app.tcss"
     TITLE = "netdoctor"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
+        Binding("q", "back_or_quit", "Back/Quit"),
         Binding("escape", "back", "Back"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("colon", "prompt", "Command", key_display=":"),
         Binding("question_mark", "help", "Help"),
         Binding("c", "capacity", "Capacity"),
         Binding("e", "export", "Export"),
@@ -98,7 +102,9 @@ class NetdoctorApp(App[None]):
         snap = self.plan.open()
         snap.responsive = True  # decode big files in slices: the screen keeps answering keys
         infos = [CheckInfo.of(c) for c in checks]
-        self.post_message(SnapshotLoaded(run, snap, snap.info, cni_version(snap), infos))
+        # The header names the platform (CNI, its modes, IP family, node kinds) from the start.
+        info = snap.info.model_copy(update={"platform": snap.views.platform.info()})
+        self.post_message(SnapshotLoaded(run, snap, info, cni_version(snap), infos))
         results = {}
         # Cheap checks first, each decoding only what it reads: first findings show sooner.
         order = cheapest_first(checks, snap)
@@ -189,6 +195,48 @@ class NetdoctorApp(App[None]):
     async def action_back(self) -> None:
         if len(self.screen_stack) > 2 and not isinstance(self.screen, ErrorScreen):
             self.pop_screen()
+
+    async def action_back_or_quit(self) -> None:
+        """`q` as in k9s: back one screen, quit from the top one (and from the error screen)."""
+        if len(self.screen_stack) > 2 and not isinstance(self.screen, ErrorScreen):
+            self.pop_screen()
+        else:
+            await self.action_quit()
+
+    def action_top(self) -> None:
+        """Back to the triage screen (the replay's, for an incident)."""
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, ErrorScreen):
+            self.pop_screen()
+
+    @property
+    def is_replay(self) -> bool:
+        """True for a recorded incident (the replay app)."""
+        return False
+
+    def action_prompt(self) -> None:
+        """The `:` prompt: `:capacity`, `:replay`, `:find IP`, `:check ID`, `:q`."""
+        if isinstance(self.screen, PromptScreen):
+            return
+
+        def run(line: str | None) -> None:
+            if line:
+                run_prompt(self, line)
+
+        self.push_screen(PromptScreen(), run)
+
+    def show_check(self, check_id: str) -> None:
+        """The triage screen with only that check's findings (`:check ID`)."""
+        known = list(self.state.checks)
+        if check_id not in known:
+            self.notify(
+                f"No check {check_id!r}. Checks: {', '.join(known) or 'none loaded yet'}",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.action_top()
+        self.triage.check = check_id
+        self.triage.refresh_findings()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
