@@ -39,6 +39,7 @@ from netdoctor.frontends.tui.screens.prompt import PromptScreen
 from netdoctor.frontends.tui.screens.triage import TriageScreen
 from netdoctor.frontends.tui.state import CheckInfo, RunState
 from netdoctor.frontends.tui.widgets.header import header_text
+from netdoctor.models import Severity
 from netdoctor.report.escape import printable
 from netdoctor.snapshot.archive import SizeLimits
 from netdoctor.snapshot.snapshot import Snapshot
@@ -246,7 +247,14 @@ class NetdoctorApp(App[None]):
         if self.snapshot is None:
             self.notify("The bundle is still loading.", severity="warning")
         elif not isinstance(self.screen, CapacityScreen):
-            self.push_screen(CapacityScreen(self.snapshot, self.header, self.badge))
+            critical = frozenset(
+                ref
+                for row in self.state.rows
+                if row.finding.severity is Severity.CRITICAL
+                for ref in row.finding.resources
+                if ref.startswith("node/")
+            )
+            self.push_screen(CapacityScreen(self.snapshot, self.header, self.badge, critical))
 
     def action_export(self) -> None:
         """Ask for a format, then write the report to the current directory."""
