@@ -105,7 +105,7 @@ async def test_with_prefix_delegation_subnets_show_free_28_blocks(tmp_path: Path
         # A /19 holds 512 aligned /28 blocks. Taken: the first and the last (AWS-reserved
         # addresses) and the 13 blocks that the subnet's 21 ENI addresses fall in (the node's
         # two ENIs and the EKS control-plane ENI; some share a block): 512 - 15 = 497.
-        assert room.plain.splitlines() == ["497 of 512", "free /28 blocks"]
+        assert room.plain.splitlines() == ["497 of 512", "free /28"]
 
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "bundles"

@@ -36,7 +36,7 @@ TIGHT = 3
 def widths(total: int) -> tuple[int, int]:
     """(name column, bar) cells for a terminal `total` cells wide: the numbers always fit, the
     bars and names give way first."""
-    fixed = 9 + 1 + NUMBERS + 2 * 2 * 2 + 2  # label, gap, number, cell padding, scrollbar
+    fixed = 9 + 1 + NUMBERS + 3 + 2 * 2 * 2 + 2  # label, gap, number, ◀, padding, scrollbar
     name = max(MIN_NAME, min(NAME, total - fixed - 24))  # bars keep 24 cells before names shrink
     bar_width = max(MIN_BAR, min(BAR, total - fixed - name))
     return name, bar_width
@@ -89,7 +89,7 @@ def node_cells(
         why = "limits unknown"
     name.append(cell(why, name_width, colour if bad or colour == WARN else "dim"))
     name.append("\n")
-    if row.subnet_free is not None:
+    if row.subnet_free is not None and not why.startswith("subnet:"):
         asks = f" (next request {row.top_up})" if row.starved else ""
         name.append(cell(f"subnet: {row.subnet_free:,} {row.subnet_unit}{asks}", name_width, "dim"))
     bars = Text(no_wrap=True)
@@ -132,7 +132,7 @@ def subnet_cells(
     else:
         room_style = BAD if row.free_prefix_blocks == 0 else ""
         room = Text(f"{_num(row.free_prefix_blocks)} of {_num(row.prefix_blocks)}", room_style)
-        room.append("\nfree /28 blocks", style="dim")
+        room.append("\nfree /28", style="dim")
     return name, usage, room
 
 
@@ -187,8 +187,8 @@ class CapacityScreen(Screen):
         subnets = self.query_one("#subnet-capacity", DataTable)
         subnets.add_column("Subnet", width=name)
         self.subnet_bar = max(MIN_BAR, bar_width - 6)  # the subnet table as wide as the nodes'
-        subnets.add_column("IPs used", width=max(self.subnet_bar + 6, 24))
-        subnets.add_column("/28 room", width=16)
+        subnets.add_column("IPs used", width=max(self.subnet_bar + 6, 30))
+        subnets.add_column("/28 room", width=12)
         nodes.focus()
         self.compute()
 

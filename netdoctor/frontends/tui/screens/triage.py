@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult, CSSPathType
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -24,6 +24,11 @@ from netdoctor.frontends.tui.widgets.progress import RunProgress
 from netdoctor.models import Severity
 from netdoctor.report.escape import printable
 
+NARROW = 110
+"""Below this many columns the check list hides (`:check ID` still filters), as k9s does."""
+SHORT = 34
+"""Below this many rows the preview, the not-run panel and the replay panes shrink to a few
+lines, so at least five findings stay in view at 80×24."""
 PREVIEW_EVIDENCE = 150  # characters: a long event message must not push the resources out
 
 
@@ -93,7 +98,16 @@ class TriageScreen(Screen):
                 yield NotRunPanel("", id="not-run")
         yield Footer()
 
+    def fit(self, width: int, height: int) -> None:
+        """Collapse the side panes on a small terminal (classes `-narrow`, `-short`)."""
+        self.set_class(width < NARROW, "-narrow")
+        self.set_class(height < SHORT, "-short")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit(event.size.width, event.size.height)
+
     def on_mount(self) -> None:
+        self.fit(self.app.size.width, self.app.size.height)
         self.query_one("#filter", Input).display = False
         top = self.query_one("#triage-top")
         top.display = bool(top.children)
