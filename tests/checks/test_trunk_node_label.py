@@ -4,6 +4,7 @@ resource controller's own table: tests/shared)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

@@ -22,7 +22,7 @@ from netdoctor.frontends.serve.server import BundleApiServer
 from netdoctor.snapshot import files as f
 from netdoctor.snapshot.snapshot import LIST_FIELDS
 from netdoctor.sources.live import CaptureOptions, capture
-from netdoctor.sources.live.allowlist import KINDS, SCALAR, SCALARS, STRINGS
+from netdoctor.sources.live.allowlist import KINDS, SCALAR, SCALARS, STRINGS, prune
 from tests.hostile import planted
 from tests.live import aws_world
 from tests.live.conftest import _session, reset_moto
@@ -140,3 +140,16 @@ def test_every_field_the_typed_shapes_read_is_kept() -> None:
     }
     assert gaps == {}
     assert set(KINDS) == set(f.K8S_FILES)
+
+
+def test_cninode_features_are_kept_in_both_shapes_the_resource_controller_writes() -> None:
+    # Older resource controllers list features as plain strings; both shapes reach the check.
+    item = {
+        "metadata": {"name": "ip-10-0-1-5"},
+        "spec": {"features": ["SecurityGroupsForPods", {"name": "SecurityGroupsForPods", "x": 1}]},
+    }
+    kept = prune(item, KINDS[f.K8S_CNINODES])
+    assert kept["spec"]["features"] == [
+        "SecurityGroupsForPods",
+        {"name": "SecurityGroupsForPods"},
+    ]

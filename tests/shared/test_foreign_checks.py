@@ -106,11 +106,15 @@ def test_private_endpoint_never_errors_nor_names_redacted_ids(foreign_bundle: Pa
             assert not name.endswith("-"), ref  # e.g. hardeneks' redacted `sg-`, `vpc-`
 
 
-def test_private_only_cluster_without_nodes_or_its_security_group_passes(foreign: Path) -> None:
-    """custodian-eks-private-default-vpc: private-only endpoint, DNS on, the cluster security
-    group absent from the SG file, no nodes: nothing can be proven wrong."""
+def test_private_only_cluster_without_nodes_is_partial_not_pass(foreign: Path) -> None:
+    """custodian-eks-private-default-vpc: private-only endpoint, DNS on, no nodes.json: nothing
+    can be proven wrong, and the node mechanisms say they never ran."""
     result = run_one("private-endpoint-access", foreign / "custodian-eks-private-default-vpc")
-    assert result.status is Status.PASS, result.findings
+    assert (result.status, result.findings) == (Status.PARTIAL, [])
+    assert [(u.mechanism, u.missing) for u in result.unchecked] == [
+        ("cluster security group admits the nodes on 443", ["k8s/nodes.json"]),
+        ("VPC endpoints for nodes without internet egress", ["k8s/nodes.json"]),
+    ]
 
 
 def test_restricted_public_cidrs_in_the_aws_cli_example_are_listed(foreign: Path) -> None:
@@ -125,19 +129,37 @@ def test_restricted_public_cidrs_in_the_aws_cli_example_are_listed(foreign: Path
 # --- nodeport-exposure -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["hardeneks-pending-no-nodes", "k9s-non-eks"])
-def test_foreign_kubernetes_bundles_pass_nodeport_exposure(foreign: Path, name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "lacking"),
+    [
+        (
+            "hardeneks-pending-no-nodes",
+            {"k8s/ingresses.json", "k8s/targetgroupbindings.json", "k8s/nodes.json"},
+        ),
+        ("k9s-non-eks", {"k8s/targetgroupbindings.json"}),
+    ],
+)
+def test_foreign_kubernetes_bundles_raise_no_nodeport_finding(
+    foreign: Path, name: str, lacking: set[str]
+) -> None:
     # In-tree LoadBalancer services use their auto-assigned nodePorts (not direct exposure);
-    # the k9s Ingress has no class and the old backend.serviceName shape.
+    # the k9s Ingress has no class and the old backend.serviceName shape. What the bundles
+    # lack is named, not passed over.
     result = run_one("nodeport-exposure", foreign / name)
-    assert (result.status.value, result.findings) == ("pass", [])
+    assert (result.status.value, result.findings) == ("partial", [])
+    assert lacking <= {m for u in result.unchecked for m in u.missing}
 
 
 # --- trunk-node-label --------------------------------------------------------------------
 
 
-def test_trunk_node_label_passes_or_skips(foreign_bundle: Path) -> None:
-    assert run_one("trunk-node-label", foreign_bundle).status.value in ("pass", "skip")
+def test_trunk_node_label_raises_nothing_on_foreign_bundles(foreign_bundle: Path) -> None:
+    result = run_one("trunk-node-label", foreign_bundle)
+    assert result.findings == []
+    if result.status.value == "partial":  # hardeneks: pods.json was not recorded
+        assert [u.missing for u in result.unchecked] == [["k8s/pods.json"]]
+    else:
+        assert result.status.value in ("pass", "skip")
 
 
 def test_odd_real_cluster_with_pod_eni_switched_on(foreign: Path, tmp_path: Path) -> None:

@@ -96,7 +96,8 @@ def test_reports_show_names_without_obeying_them(hostile: Path, fmt: str) -> Non
     if fmt == "text":
         # Rich markup prints as written
         assert "[bold red]N[/][link=http://evil.example]x[/link]" in result.out
-        assert "service/shipping/grafana[/]␛[31m;touch pwned-svc;$(touch pwned-svc2)" in (result.out)
+        svc = "service/shipping/grafana[/]␛[31m;touch pwned-svc;$(touch pwned-svc2)"
+        assert svc in result.out
         assert "cluster analytics-dev; touch pwned-cluster #␛]0;t␇" in result.out
     else:
         assert "\\[bold red\\]N\\[/\\]\\[link=http://evil.example\\]x\\[/link\\]" in result.out

@@ -96,7 +96,9 @@ def prune(value: Any, spec: Spec) -> Any:
 Masks = Mapping[str, Callable[[str], Any]]
 
 
-def annotations(keep: Callable[[str], bool], masks: Masks | None = None) -> Callable[[Any], Any]:
+def kept_annotations(
+    keep: Callable[[str], bool], masks: Masks | None = None
+) -> Callable[[Any], Any]:
     """A spec for `metadata.annotations` keeping only keys `keep` accepts (string values), and
     the `masks` keys reduced by their function."""
     masks = masks or {}
@@ -142,7 +144,7 @@ def meta(keep: Callable[[str], bool] = _none, masks: Masks | None = None) -> dic
                 "controller": SCALAR,
             }
         ],
-        "annotations": annotations(keep, masks),
+        "annotations": kept_annotations(keep, masks),
     }
 
 
@@ -308,6 +310,14 @@ def _vpc_cni_data(value: Any) -> Any:
     return {k: v for k, v in value.items() if k in VPC_CNI_CONFIG_KEYS and isinstance(v, str)}
 
 
+def _cninode_feature(value: Any) -> Any:
+    """A CNINode feature: `{name, value}` objects, or plain strings in older resource
+    controllers (both shapes are read by `k8s_types.CNINodeSpec`)."""
+    if isinstance(value, str):
+        return scrub(value)
+    return prune(value, {"name": SCALAR, "value": SCALAR})
+
+
 def daemonset(keep_cni: bool) -> dict[str, Spec]:
     """A DaemonSet; `keep_cni` keeps the VPC CNI settings' values (aws-node in kube-system)."""
     values = env(is_cni_setting if keep_cni else _no_value)
@@ -443,7 +453,7 @@ KINDS: dict[str, dict[str, Spec]] = {
             "securityGroups": {"groupIds": STRINGS},
         },
     ),
-    f.K8S_CNINODES: _object(meta(), spec={"features": [{"name": SCALAR, "value": SCALAR}]}),
+    f.K8S_CNINODES: _object(meta(), spec={"features": [_cninode_feature]}),
     f.K8S_TARGET_GROUP_BINDINGS: _object(
         meta(),
         spec={
