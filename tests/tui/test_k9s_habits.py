@@ -86,7 +86,7 @@ async def test_colon_prompt_opens_capacity_filters_a_check_and_quits() -> None:
     assert app.return_code == 0
 
 
-HOSTILE_CHECK = '''
+HOSTILE_CHECK = """
 from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, files
 
 
@@ -102,7 +102,7 @@ class Hostile(Check):
             resources=["pod/default/evil"],
             evidence=["event: [link=https://evil.example]click[/link] \\x9b31m"],
         )
-'''
+"""
 
 
 def _texts(app) -> str:
@@ -146,7 +146,7 @@ async def test_hostile_names_reach_the_screen_as_plain_visible_text(tmp_path: Pa
         assert "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown
 
 
-PARTIAL_CHECK = '''
+PARTIAL_CHECK = """
 from netdoctor.engine.api import Check, Finding, Iterator, Snapshot, files
 
 
@@ -158,7 +158,7 @@ class Partial(Check):
 
     def run(self, snap: Snapshot) -> Iterator[Finding]:
         yield self.unchecked("security group policies", files.K8S_SECURITY_GROUP_POLICIES)
-'''
+"""
 
 
 async def test_a_partial_check_is_shown_as_partial_with_what_it_could_not_check(
