@@ -61,6 +61,10 @@ COMMANDS: dict[str, Command] = {
         "netdoctor.frontends.commands.synth",
         "generate a realistic synthetic bundle (demos, load tests, benchmarks)",
     ),
+    "mcp": Command(
+        "netdoctor.frontends.commands.mcp",
+        "serve the checks as read-only MCP tools for AI agents (stdio)",
+    ),
 }
 """Every subcommand, in --help order."""
 
