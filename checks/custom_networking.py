@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, Unchecked, files
+from netdoctor.engine.api import (
+    Check,
+    Finding,
+    Iterator,
+    Severity,
+    Snapshot,
+    Unchecked,
+    applies,
+    files,
+)
 from netdoctor.facts import ipam, ipspace
 from netdoctor.facts.text import listing
 
@@ -29,6 +38,7 @@ class CustomNetworking(Check):
     id = "custom-networking"
     title = "Custom networking: the ENIConfig each node selects, its subnet and groups, max-pods"
     needs = (files.K8S_NODES, files.K8S_DAEMONSETS, files.K8S_ENICONFIGS)
+    applies_to = (applies.VPC_CNI, applies.EC2_NODES)
     wants = (
         files.AWS_SUBNETS,
         files.AWS_INSTANCES,

@@ -12,7 +12,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, Unchecked, files
+from netdoctor.engine.api import (
+    Check,
+    Finding,
+    Iterator,
+    Severity,
+    Snapshot,
+    Unchecked,
+    applies,
+    files,
+)
 from netdoctor.facts import ipam, ipspace
 from netdoctor.facts.text import clip, listing
 
@@ -40,6 +49,7 @@ class PodIpCapacity(Check):
     id = "pod-ip-capacity"
     title = "Pod IP capacity: max-pods vs ENI limits, subnet free IPs, IP assignment failures"
     needs = (files.K8S_NODES, files.K8S_PODS, files.K8S_DAEMONSETS, files.AWS_SUBNETS)
+    applies_to = (applies.VPC_CNI, applies.IPV4_PODS, applies.EC2_NODES)
     wants = (
         files.K8S_EVENTS,
         files.K8S_ENICONFIGS,

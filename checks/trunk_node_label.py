@@ -22,6 +22,7 @@ from netdoctor.engine.api import (
     Severity,
     Snapshot,
     Unchecked,
+    applies,
     files,
 )
 
@@ -108,6 +109,7 @@ class TrunkNodeLabel(Check):
     id = "trunk-node-label"
     title = "Security groups for pods: trunk markers, trunk-capable types, ENI slots, pending pods"
     needs = (files.K8S_NODES, files.K8S_DAEMONSETS)
+    applies_to = (applies.VPC_CNI, applies.EC2_NODES)
     wants = (
         files.K8S_CNINODES,
         files.K8S_PODS,
