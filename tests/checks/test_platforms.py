@@ -22,6 +22,9 @@ CASES = {
     "auto-mode": ("eks-auto-mode", "vpc-eni", "ipv4", VPC_CNI_ONLY, "EKS Auto Mode"),
     "ipv6": ("vpc-cni", "vpc-eni", "ipv6", IPV4_ONLY, "IPv6 cluster"),
     "calico-policy-only": ("vpc-cni", "vpc-eni", "ipv4", set(), ""),
+    "fargate-mixed": ("vpc-cni", "vpc-eni", "ipv4", set(), ""),
+    "windows-mixed": ("vpc-cni", "vpc-eni", "ipv4", set(), ""),
+    "hostnetwork-heavy": ("vpc-cni", "vpc-eni", "ipv4", set(), ""),
 }
 
 
@@ -47,6 +50,18 @@ def test_no_false_alarm_and_checks_that_cannot_apply_say_why(name: str) -> None:
         assert reason in results[check]["reason"]
     ran = set(results) - not_applicable
     assert {results[c]["status"] for c in ran} == {"pass"}
+
+
+@pytest.mark.parametrize(
+    ("name", "compute"),
+    [
+        ("fargate-mixed", {"ec2": 3, "fargate": 1}),
+        ("windows-mixed", {"ec2": 3, "windows": 1}),
+        ("auto-mode", {"auto-mode": 3}),
+    ],
+)
+def test_the_kinds_of_compute_are_counted(name: str, compute: dict[str, int]) -> None:
+    assert _report(name)["snapshot"]["platform"]["compute"] == compute  # type: ignore[index]
 
 
 def test_the_cilium_overlay_max_pods_110_is_not_a_prefix_delegation_warning() -> None:
