@@ -157,6 +157,13 @@ class PodIpCapacity(Check):
                 # these limits are fixed where their cause is explained
                 playbook=ELSEWHERE.get(kind),
                 mechanism=mechanism,
+                cause=(
+                    self.cause_hint(
+                        ELSEWHERE[kind], f"node/{name}", *(f"subnet/{s}" for s in subnet_ids)
+                    )
+                    if kind in ELSEWHERE
+                    else None
+                ),
             )
 
     def _limit_hit(self, views: Views, view: NodeView) -> tuple[str, list[str], list[str], str]:

@@ -94,3 +94,26 @@ def test_a_failed_nat_is_one_root_cause_with_its_consequence_linked() -> None:
     text = run_cli("check", bundle, env={"COLUMNS": "80"}).out
     assert "1 problem, 1 consequence" in text
     assert "    [2] CRITICAL private-endpoint-access  caused by [1]" in text.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("fixture", "cause"),
+    [
+        ("custom-networking/fail-no-eniconfig-for-zone", "custom-networking"),
+        ("prefix-delegation/fail-fragmented-subnet-pods-stuck", "prefix-delegation"),
+    ],
+)
+def test_pods_without_an_ip_are_a_consequence_of_the_check_that_explains_why(
+    fixture: str, cause: str
+) -> None:
+    report = json.loads(
+        run_cli("check", str(REPO / "fixtures/bundles" / fixture), "-o", "json").out
+    )
+    found = [
+        (r["check"], f["index"], f["severity"], f.get("caused_by"))
+        for r in report["results"]
+        for f in r["findings"]
+    ]
+    assert sorted(found) == sorted(
+        [(cause, 1, "critical", None), ("pod-ip-capacity", 2, "critical", 1)]
+    )

@@ -89,7 +89,7 @@ def test_demo_reads_top_to_bottom() -> None:
         "      - the node(s) select ENIConfig 'eu-central-1c' (label",
         "        topology.kubernetes.io/zone); no ENIConfig has that name",
     ]
-    assert lines[-1] == "25 problems, 1 consequence in 7 of 7 checks (worst: critical)."
+    assert lines[-1] == "23 problems, 3 consequences in 7 of 7 checks (worst: critical)."
     # the findings come in display order
     headings = [line.lstrip() for line in lines if line.lstrip().startswith("[")]
     numbers = [int(line[1:].split("]")[0]) for line in headings]
@@ -186,7 +186,7 @@ def test_markdown_numbers_findings_and_lists_collect_commands(tmp_path: Path) ->
     out = run_cli("check", DEMO, "-o", "markdown", cwd=REPO).out
     assert "### 1. CRITICAL · `custom-networking`" in out
     assert "Fix: `netdoctor playbook custom-networking --bundle fixtures/demo --finding 1`" in out
-    assert "**25 problems, 1 consequence in 7 of 7 checks \\(worst: critical\\).**" in out
+    assert "**23 problems, 3 consequences in 7 of 7 checks \\(worst: critical\\).**" in out
     bundle, plugin = _partial_bundle(tmp_path)
     partial = run_cli("check", str(bundle), *plugin, "-o", "markdown").out
     assert "## Could not run" in partial
