@@ -222,3 +222,18 @@ def test_docs_describe_every_tool_and_argument() -> None:
             assert f"`{argument}`" in docs, f"{name}.{argument} missing from docs/agents.md"
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "netdoctor mcp" in readme and "docs/agents.md" in readme
+
+
+def test_whereis_answers_as_the_cli_does() -> None:
+    demo = str(FIXTURES / "demo")
+
+    async def body(client: Any) -> tuple[Any, Any]:
+        good = await client.call_tool("whereis", {"bundle": demo, "ips": ["100.64.8.85"]})
+        bad = await client.call_tool("whereis", {"bundle": demo, "ips": ["10.0.0.300"]})
+        return good, bad
+
+    good, bad = with_server(body)
+    cli = json.loads(run_cli("whereis", demo, "100.64.8.85", "-o", "json").out)
+    assert good.structured_content["addresses"] == cli
+    assert bad.is_error
+    assert text(bad) == "netdoctor: error: '10.0.0.300' is not an IP address"

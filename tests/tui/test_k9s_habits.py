@@ -12,6 +12,7 @@ from textual.widgets import Input
 
 from netdoctor.frontends.tui.screens.capacity import CapacityScreen
 from netdoctor.frontends.tui.screens.finding import FindingScreen
+from netdoctor.frontends.tui.screens.inspector import InspectorScreen
 from netdoctor.frontends.tui.screens.triage import TriageScreen
 from netdoctor.frontends.tui.widgets.findings_table import FindingsTable
 from tests.tui.conftest import BROKEN, sample_app, settle
@@ -76,14 +77,31 @@ async def test_colon_prompt_opens_capacity_filters_a_check_and_quits() -> None:
         assert app.triage.check == "tui-sample"
         await _type_command(pilot, "check no-such-check")
         assert "No check 'no-such-check'" in _last(app)
-        await _type_command(pilot, "find 192.168.96.5")
-        assert "not available" in _last(app)
+        await _type_command(pilot, "find 192.168.300.5")
+        assert "'192.168.300.5' is not an IP address" in _last(app)
         await _type_command(pilot, "replay")
         assert "not a recorded incident" in _last(app)
         await _type_command(pilot, "bogus")
         assert "Unknown command :bogus" in _last(app)
         await _type_command(pilot, "q")
     assert app.return_code == 0
+
+
+async def test_find_says_who_holds_an_address_and_opens_its_node() -> None:
+    app = sample_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await _type_command(pilot, "find 192.168.107.189")
+        await settle(pilot)
+        said = _last(app)
+        assert said.startswith("192.168.107.189 held by")
+        assert "node node/ip-192-168-107-189.eu-central-1.compute.internal" in said
+        assert "primary address" in said
+        assert isinstance(app.screen, InspectorScreen)
+        await pilot.press("escape")
+        await _type_command(pilot, "find 8.8.8.8")
+        assert "held by nothing in the bundle" in _last(app)
+        assert "outside the VPC" in _last(app)
 
 
 HOSTILE_CHECK = """

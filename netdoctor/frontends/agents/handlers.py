@@ -87,6 +87,19 @@ def explain(args: argparse.Namespace) -> Result:
     }
 
 
+def whereis(args: argparse.Namespace) -> Result:
+    """Who holds each address (`netdoctor whereis -o json`)."""
+    from netdoctor.errors import UsageError
+    from netdoctor.explore.whereis import BadAddress, locate
+
+    with opened(args) as found:
+        try:
+            located = [locate(found.snapshot, ip).as_json() for ip in args.ips]
+        except BadAddress as exc:
+            raise UsageError(str(exc)) from None
+    return {"source": found.source, "addresses": located}
+
+
 def capacity(args: argparse.Namespace) -> Result:
     """The capacity view's numbers: pods against each node's ceilings, each subnet's used and
     free addresses (and free /28 blocks with prefix delegation)."""

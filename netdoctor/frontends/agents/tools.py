@@ -3,7 +3,7 @@
 An entry names its handler as `module:function` (imported only when the tool is called) and
 documents its input schema; `docs/agents.md` lists the same tools. Adding a tool is one entry
 here plus its handler: a function `(argparse.Namespace) -> dict` that raises `NetdoctorError`
-for bad arguments (e.g. `whereis`, `trace`, `what_if` once those commands exist).
+for bad arguments (e.g. `trace`, `what_if` once those commands exist).
 """
 
 from __future__ import annotations
@@ -74,6 +74,27 @@ TOOLS: dict[str, Tool] = {
         "cluster's VPC the usable, used and free IPs, fill, and free /28 blocks with prefix "
         "delegation. An incident without `frame` means its last frame.",
         object_schema(SOURCE),
+    ),
+    "whereis": Tool(
+        f"{_HANDLERS}:whereis",
+        "Who holds each IP address, as `netdoctor whereis -o json`: the pods (hostNetwork pods "
+        "share their node's), the node, the ENI and how it holds the address (primary, "
+        "secondary, inside a delegated prefix), the ENI's owner (VPC CNI, trunk/branch, NAT "
+        "gateway, load balancer, VPC endpoint, EKS control plane, Lambda, leaked VPC CNI ENI) "
+        "and the subnet/VPC CIDR the address falls in. An incident without `frame` means its "
+        "last frame.",
+        object_schema(
+            {
+                "ips": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "minItems": 1,
+                    "description": "IPv4 or IPv6 addresses to look up.",
+                },
+                **SOURCE,
+            },
+            required=("ips",),
+        ),
     ),
     "timeline": Tool(
         f"{_HANDLERS}:timeline",

@@ -41,6 +41,10 @@ COMMANDS: dict[str, Command] = {
         "netdoctor.frontends.commands.playbook",
         "print a remediation playbook",
     ),
+    "whereis": Command(
+        "netdoctor.frontends.commands.whereis",
+        "who holds an IP address: pod, node, ENI (primary, secondary, prefix), owner, subnet",
+    ),
     "max-pods": Command(
         "netdoctor.frontends.commands.max_pods",
         "compute max-pods for instance types",

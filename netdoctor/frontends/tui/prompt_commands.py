@@ -38,14 +38,35 @@ def _replay(app: NetdoctorApp, arg: str) -> None:
 
 
 def _find(app: NetdoctorApp, arg: str) -> None:
+    """Who holds the address (the `whereis` command's answer); a pod or node that holds it
+    opens in the inspector."""
+    from netdoctor.explore.whereis import BadAddress, locate
+    from netdoctor.frontends.tui.messages import ResourceChosen
+    from netdoctor.report.escape import printable
+
     if not arg:
         app.notify("Usage: :find IP", severity="warning")
         return
+    if app.snapshot is None:
+        app.notify("No snapshot is loaded yet.", severity="warning")
+        return
+    try:
+        where = locate(app.snapshot, arg)
+    except BadAddress as exc:
+        app.notify(printable(str(exc)), severity="warning", markup=False)
+        return
+    lines = [f"{m.kind} {m.id}: {m.detail}" for m in where.matches]
+    lines.append("within: " + (", ".join(where.within) or "outside the VPC"))
+    held = "held by" if where.matches else "held by nothing in the bundle;"
     app.notify(
-        f"Finding who holds {arg!r} is not available in this version yet.",
-        severity="warning",
+        printable(f"{where.ip} {held}\n" + "\n".join(lines), newlines=True),
+        title=":find",
+        timeout=20,
         markup=False,
     )
+    opened = next((m for m in where.matches if m.kind in ("pod", "node")), None)
+    if opened is not None:
+        app.post_message(ResourceChosen(opened.id))
 
 
 def _check(app: NetdoctorApp, arg: str) -> None:
