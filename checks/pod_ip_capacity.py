@@ -279,6 +279,14 @@ class PodIpCapacity(Check):
         if not full:
             evidence.append("no node in the bundle is at its max-pods now")
         pods = [p for p, _ in pending] + rejected
+        # Nodes full at a max-pods left at the secondary-IP value under prefix delegation: the
+        # prefix-delegation finding naming them is the cause of these pods' wait.
+        held_back = [
+            v
+            for v in full
+            if (verdict := ipam.max_pods_verdict(views, v)) is not None
+            and verdict.cause == ipam.PD_LEFT_AT_SECONDARY
+        ]
         yield self.finding(
             Severity.CRITICAL,
             f"{len(pods)} pod(s) cannot run because nodes are at their max-pods (Too many pods)",
@@ -286,6 +294,11 @@ class PodIpCapacity(Check):
             evidence=evidence,
             params=self._params(views, full[0] if full else None),
             mechanism="too-many-pods",
+            cause=(
+                self.cause_hint("prefix-delegation", *(v.ref for v in held_back))
+                if held_back
+                else None
+            ),
         )
 
     # --- (a) kubelet max-pods above ENI capacity -----------------------------------------
