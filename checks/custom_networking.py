@@ -128,8 +128,9 @@ class CustomNetworking(Check):
         subnet = views.subnets_by_id.get(subnet_id)
         if subnet is None:
             yield self.finding(
-                Severity.WARNING,
-                f"ENIConfig {name} names subnet {subnet_id}, which is not among the VPC's subnets",
+                Severity.CRITICAL,
+                f"ENIConfig {name} names subnet {subnet_id}, which is not among the VPC's subnets: "
+                f"the {len(nodes)} node(s) selecting it get no pod ENIs",
                 resources=[ref, f"subnet/{subnet_id}", *(v.ref for v in nodes)],
                 evidence=[
                     f"eniconfig/{name}: spec.subnet {subnet_id}",
