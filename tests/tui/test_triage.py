@@ -115,6 +115,21 @@ async def test_findings_carry_the_reports_numbers() -> None:
     assert main  # the CLI prints the same numbers: tests/unit/test_report_text.py
 
 
+async def test_a_consequence_is_marked_under_its_cause() -> None:
+    from tests.conftest import REPO
+
+    nat = REPO / "fixtures" / "root-causes" / "nat-failed"
+    app = sample_app(nat, only=("egress-snat-route", "private-endpoint-access"), builtin=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = _table(app)
+        rows = [[c.plain for c in table.get_row_at(i)] for i in range(table.row_count)]
+    assert [(r[0], r[2], r[3].startswith("↳ ")) for r in rows] == [
+        ("[1]", "egress-snat-route", False),
+        ("[2]", "private-endpoint-access", True),
+    ]
+
+
 async def test_enter_on_a_check_shows_only_its_findings() -> None:
     app = sample_app(only=("pod-ip-capacity", "tui-sample"), builtin=True)
     async with app.run_test(size=SIZE) as pilot:

@@ -78,7 +78,8 @@ class FindingsTable(NavTable):
                 cell(row.number, NUMBER_WIDTH, "dim"),
                 cell(f.severity.value.upper(), sev, SEVERITY_STYLE[f.severity]),
                 cell(row.check, check),
-                cell(f.title, title),
+                # a consequence sits under its cause, marked, as in the text report
+                cell(f"↳ {f.title}" if f.caused_by else f.title, title),
                 cell(row.first_resource, resource, "dim"),
                 key=row.key,
             )
