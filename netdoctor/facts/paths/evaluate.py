@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from netdoctor.snapshot.snapshot import Snapshot
 
 DEFAULT_PORT = 443
+CLUSTER_SG_FIX = Playbook(endpoint.PLAYBOOK, "cluster-sg-443")
 MAX_BACKENDS = 20
 
 
@@ -118,6 +119,7 @@ def _path(
     *,
     target: Network | None = None,
     dst_groups: list[str] | None = None,
+    ingress_fix: Playbook | None = None,
 ) -> Routed:
     """The hops from `src` to `dst` (or to the network `target`)."""
     target = target if target is not None else _target_of(dst)
@@ -149,7 +151,8 @@ def _path(
         acl_hop(walk, None, leaving=False, peer=sender)
     groups_hop(walk, known_dst, egress=False, peer=sender,
                peer_groups=list(groups) if groups is not None else None,
-               missing=dst.missing, what=dst.end.text)  # fmt: skip
+               missing=dst.missing, what=dst.end.text,
+               **({"fix": ingress_fix} if ingress_fix else {}))  # fmt: skip
     return routed
 
 
@@ -161,7 +164,7 @@ def _to_api(walk: Walk, src: Place) -> None:
         if plan.enis:
             eni = plan.enis[0]
             dst = Place(End(API, "api", eni.primary_ip), eni.primary_ip, eni=eni)
-            _path(walk, src, dst, dst_groups=plan.groups)
+            _path(walk, src, dst, dst_groups=plan.groups, ingress_fix=CLUSTER_SG_FIX)
             return
         walk.add(Hop(HopKind.ENDPOINT_ACCESS, f"cluster/{plan.access.name}", HopVerdict.UNKNOWN,
                      "the private endpoint's ENIs (description 'Amazon EKS "
@@ -169,8 +172,8 @@ def _to_api(walk: Walk, src: Place) -> None:
                      missing=_missing_enis(walk)))  # fmt: skip
         sender = parse_network(src.ip)
         if sender is not None:
-            groups_hop(walk, plan.groups, egress=False, peer=sender,
-                       peer_groups=src.groups, what="the private endpoint")  # fmt: skip
+            groups_hop(walk, plan.groups, egress=False, peer=sender, peer_groups=src.groups,
+                       what="the private endpoint", fix=CLUSTER_SG_FIX)  # fmt: skip
         return
     internet = parse_network("0.0.0.0/0")
     assert internet is not None

@@ -37,6 +37,7 @@ def groups_hop(
     peer_groups: list[str] | None,
     missing: list[str] | tuple[str, ...] = (),
     what: str = "",
+    fix: Playbook = SG_PLAYBOOK,
 ) -> Hop:
     """Security groups of one ENI: egress towards `peer` or ingress from it."""
     direction = "egress" if egress else "ingress"
@@ -63,7 +64,7 @@ def groups_hop(
             decision.reason,
             direction,
             decision.missing,
-            SG_PLAYBOOK if verdict is HopVerdict.BLOCK else None,
+            fix if verdict is HopVerdict.BLOCK else None,
         )
     )
 
