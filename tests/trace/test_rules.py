@@ -97,9 +97,11 @@ def test_a_prefix_list_without_entries_leaves_the_route_unknown(tmp_path) -> Non
     table = next(t for t in snap.route_tables if t.RouteTableId == "rtb-049920c1602a708d4")
     choice = routing.route_for(snap, table, net("198.51.100.7/32"))
     assert choice.unresolved == ("pl-05f5c84a36e42b8df",)
-    # The S3 gateway endpoint's list holds public ranges only: a VPC address is still local.
+    # The S3 gateway endpoint's list holds public ranges only: it cannot outrank the local route
+    # for a VPC address; the partner list, unseen, could.
     local = routing.route_for(snap, table, net("192.168.1.5/32"))
-    assert local.unresolved == () and local.route is not None and local.route.GatewayId == "local"
+    assert local.unresolved == ("pl-05f5c84a36e42b8df",)
+    assert local.route is not None and local.route.GatewayId == "local"
 
 
 def test_security_group_peers_by_cidr_group_and_prefix_list() -> None:
