@@ -28,8 +28,11 @@ if TYPE_CHECKING:
     from netdoctor.snapshot.aws_types import IpPermission
     from netdoctor.snapshot.snapshot import Snapshot
 
-_PROTOCOL_NAMES = {Protocol.TCP: ("tcp", "6"), Protocol.UDP: ("udp", "17"),
-                   Protocol.ICMP: ("icmp", "1")}  # fmt: skip
+_PROTOCOL_NAMES = {
+    Protocol.TCP: ("tcp", "6"),
+    Protocol.UDP: ("udp", "17"),
+    Protocol.ICMP: ("icmp", "1"),
+}
 
 
 @dataclass(frozen=True)
@@ -110,9 +113,15 @@ def judge_groups(
                 continue
             named = _peer_ok(snap, perm, peer, peer_groups)
             if named:
-                return GroupDecision(True, f"{group_id} {way} rule {rule_text(perm, 'to' if egress else 'from')}", group_id)
+                return GroupDecision(
+                    True,
+                    f"{group_id} {way} rule {rule_text(perm, 'to' if egress else 'from')}",
+                    group_id,
+                )
             if named is None:
-                unsure.append(f"{group_id} {way} rule {rule_text(perm, 'to' if egress else 'from')}")
+                unsure.append(
+                    f"{group_id} {way} rule {rule_text(perm, 'to' if egress else 'from')}"
+                )
     if absent:
         return GroupDecision(
             None,

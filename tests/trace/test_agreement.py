@@ -30,18 +30,48 @@ class Agree:
 
 
 CASES = [
-    Agree("fail-external-snat-igw", EGRESS, "internet", "external-snat-igw",
-          f"internet-gateway/{IGW}", HopKind.INTERNET_GATEWAY),  # fmt: skip
-    Agree("fail-igw-no-public-ip", EGRESS, "internet", "igw-no-public-ip",
-          f"internet-gateway/{IGW}", HopKind.INTERNET_GATEWAY),  # fmt: skip
-    Agree("fail-nat-failed", EGRESS, "internet", "nat-unavailable", f"nat-gateway/{NAT_A}",
-          HopKind.NAT_GATEWAY),  # fmt: skip
-    Agree("fail-tgw-blackhole", EGRESS, "internet", "blackhole-default-route",
-          f"route-table/{RTB_A}", HopKind.ROUTE_TABLE),  # fmt: skip
+    Agree(
+        "fail-external-snat-igw",
+        EGRESS,
+        "internet",
+        "external-snat-igw",
+        f"internet-gateway/{IGW}",
+        HopKind.INTERNET_GATEWAY,
+    ),
+    Agree(
+        "fail-igw-no-public-ip",
+        EGRESS,
+        "internet",
+        "igw-no-public-ip",
+        f"internet-gateway/{IGW}",
+        HopKind.INTERNET_GATEWAY,
+    ),
+    Agree(
+        "fail-nat-failed",
+        EGRESS,
+        "internet",
+        "nat-unavailable",
+        f"nat-gateway/{NAT_A}",
+        HopKind.NAT_GATEWAY,
+    ),
+    Agree(
+        "fail-tgw-blackhole",
+        EGRESS,
+        "internet",
+        "blackhole-default-route",
+        f"route-table/{RTB_A}",
+        HopKind.ROUTE_TABLE,
+    ),
     Agree("pass-tgw-default-route", EGRESS, "internet", None),
     Agree("pass-healthy", EGRESS, "internet", None),
-    Agree("fail-api-public-cidrs", ENDPOINT, "api", "egress-ips-refused",
-          "cluster/orbit-dev", HopKind.ENDPOINT_ACCESS),  # fmt: skip
+    Agree(
+        "fail-api-public-cidrs",
+        ENDPOINT,
+        "api",
+        "egress-ips-refused",
+        "cluster/orbit-dev",
+        HopKind.ENDPOINT_ACCESS,
+    ),
     Agree("pass-healthy", ENDPOINT, "api", None),
 ]
 
@@ -59,8 +89,10 @@ def test_the_check_and_trace_agree(case: Agree) -> None:
     assert case.mechanism in mechanisms
     assert blocked is not None and blocked.playbook is not None
     assert (blocked.kind, blocked.playbook.id, blocked.playbook.mechanism) == (
-        case.kind, case.check, case.mechanism,
-    )  # fmt: skip
+        case.kind,
+        case.check,
+        case.mechanism,
+    )
     finding = next(f for f in result.findings if f.mechanism == case.mechanism)
     assert case.resource in finding.resources
     assert case.resource is not None and case.resource.endswith(blocked.id)

@@ -55,7 +55,10 @@ def test_text_draws_the_hops_and_names_the_blocking_one() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--from", "shop/nope", "--to", "internet"), "--from shop/nope: no such pod in k8s/pods.json"),
+        (
+            ("--from", "shop/nope", "--to", "internet"),
+            "--from shop/nope: no such pod in k8s/pods.json",
+        ),
         (("--from", POD, "--to", "elsewhere"), "--to elsewhere: not an IP, CIDR, internet, api"),
         (("--from", POD, "--to", "internet", "--port", "70000"), "--port 70000: expected 1-65535"),
         (("--from", POD, "--to", "svc/shop/none"), "--to svc/shop/none: no such service"),
@@ -72,6 +75,13 @@ def test_bad_input_is_one_line_and_exit_2(args: tuple[str, ...], message: str) -
 def test_help_explains_the_contract() -> None:
     result = run_cli("trace", "--help")
     assert result.code == 0
-    for piece in ("--from", "--to", "internet", "api", "svc/NAMESPACE/NAME", "0 reachable",
-                  "3 unknown"):  # fmt: skip
+    for piece in (
+        "--from",
+        "--to",
+        "internet",
+        "api",
+        "svc/NAMESPACE/NAME",
+        "0 reachable",
+        "3 unknown",
+    ):
         assert piece in result.out

@@ -45,21 +45,33 @@ CASES = [
     Case("fail-nacl-deny-443", POD, "internet", Verdict.BLOCKED, (HopKind.NACL, STRICT_ACL)),
     Case("pass-nacl-allow-before-deny", POD, "internet", Verdict.REACHABLE),
     Case("fail-nacl-deny-443", POD, "internet", Verdict.REACHABLE, port=80),
-    Case("fail-nacl-ephemeral-replies", POD, "internet", Verdict.BLOCKED,
-         (HopKind.NACL, STRICT_ACL)),  # fmt: skip
+    Case(
+        "fail-nacl-ephemeral-replies", POD, "internet", Verdict.BLOCKED, (HopKind.NACL, STRICT_ACL)
+    ),
     # a prefix-list route, more specific than 0.0.0.0/0: to a blackhole, or to nat-b
-    Case("fail-prefix-list-blackhole", POD, "198.51.100.7", Verdict.BLOCKED,
-         (HopKind.ROUTE_TABLE, RTB_A)),  # fmt: skip
+    Case(
+        "fail-prefix-list-blackhole",
+        POD,
+        "198.51.100.7",
+        Verdict.BLOCKED,
+        (HopKind.ROUTE_TABLE, RTB_A),
+    ),
     Case("fail-prefix-list-blackhole", POD, "internet", Verdict.REACHABLE),
     Case("pass-prefix-list-route", POD, "198.51.100.7", Verdict.REACHABLE),
     # security groups for pods: the branch ENI's group decides, not the node's
-    Case("fail-sgp-branch-sg", SGP_POD, "internet", Verdict.BLOCKED,
-         (HopKind.SECURITY_GROUP, BRANCH_SG)),  # fmt: skip
+    Case(
+        "fail-sgp-branch-sg",
+        SGP_POD,
+        "internet",
+        Verdict.BLOCKED,
+        (HopKind.SECURITY_GROUP, BRANCH_SG),
+    ),
     Case("fail-sgp-branch-sg", POD, "internet", Verdict.REACHABLE),
     Case("pass-sgp-branch-sg", SGP_POD, "internet", Verdict.REACHABLE),
     # SNAT: external SNAT towards an internet gateway; a peered CIDR excluded (or not)
-    Case("fail-external-snat-igw", POD, "internet", Verdict.BLOCKED,
-         (HopKind.INTERNET_GATEWAY, IGW)),  # fmt: skip
+    Case(
+        "fail-external-snat-igw", POD, "internet", Verdict.BLOCKED, (HopKind.INTERNET_GATEWAY, IGW)
+    ),
     Case("pass-snat-excluded-peering", POD, "10.20.1.10", Verdict.UNKNOWN, port=5432),
     Case("info-snat-peering-not-excluded", POD, "10.20.1.10", Verdict.UNKNOWN, port=5432),
     # transit gateway default route: dead attachment, or centralised egress
@@ -67,21 +79,33 @@ CASES = [
     Case("pass-tgw-default-route", POD, "internet", Verdict.UNKNOWN),
     # NAT gateway failed; internet gateway without a public address on the sender
     Case("fail-nat-failed", POD, "internet", Verdict.BLOCKED, (HopKind.NAT_GATEWAY, NAT_A)),
-    Case("fail-igw-no-public-ip", POD, "internet", Verdict.BLOCKED,
-         (HopKind.INTERNET_GATEWAY, IGW)),  # fmt: skip
+    Case(
+        "fail-igw-no-public-ip", POD, "internet", Verdict.BLOCKED, (HopKind.INTERNET_GATEWAY, IGW)
+    ),
     # the API endpoint: public only, restricted to an office range
-    Case("fail-api-public-cidrs", POD, "api", Verdict.BLOCKED,
-         (HopKind.ENDPOINT_ACCESS, "cluster/orbit-dev")),  # fmt: skip
+    Case(
+        "fail-api-public-cidrs",
+        POD,
+        "api",
+        Verdict.BLOCKED,
+        (HopKind.ENDPOINT_ACCESS, "cluster/orbit-dev"),
+    ),
     # a service without ready endpoints
-    Case("fail-service-no-endpoints", POD, "svc/search/ledger", Verdict.BLOCKED,
-         (HopKind.SERVICE, "svc/search/ledger")),  # fmt: skip
+    Case(
+        "fail-service-no-endpoints",
+        POD,
+        "svc/search/ledger",
+        Verdict.BLOCKED,
+        (HopKind.SERVICE, "svc/search/ledger"),
+    ),
     Case("fail-service-no-endpoints", POD, "svc/search/realtime-pricing", Verdict.REACHABLE),
 ]
 
 
 def run(case: Case) -> Trace:
-    return trace(open_snapshot(TRACE / case.scenario), case.source, case.destination,
-                 port=case.port)  # fmt: skip
+    return trace(
+        open_snapshot(TRACE / case.scenario), case.source, case.destination, port=case.port
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.scenario}:{c.destination}:{c.port}")
@@ -99,13 +123,22 @@ def hops(result: Trace) -> list[tuple[str, str, str]]:
 def test_the_healthy_path_to_the_internet_hop_by_hop() -> None:
     result = run(Case("pass-healthy", POD, "internet", Verdict.REACHABLE))
     assert [k for k, _, _ in hops(result)] == [
-        "snat", "security-group", "nacl", "route-table", "nat-gateway", "nacl", "nacl",
-        "route-table", "internet-gateway",
-    ]  # fmt: skip
+        "snat",
+        "security-group",
+        "nacl",
+        "route-table",
+        "nat-gateway",
+        "nacl",
+        "nacl",
+        "route-table",
+        "internet-gateway",
+    ]
     assert all(v == "pass" for _, _, v in hops(result))
     snat, *_, igw = result.hops
     assert "pod IP 192.168.126.24 becomes node IP 192.168.107.189" in snat.reason
-    assert igw.reason == "192.168.26.248 leaves as public 3.66.152.165 (the NAT gateway's Elastic IP)"
+    assert (
+        igw.reason == "192.168.26.248 leaves as public 3.66.152.165 (the NAT gateway's Elastic IP)"
+    )
 
 
 def test_s3_goes_by_the_prefix_list_to_the_gateway_endpoint() -> None:
@@ -130,7 +163,9 @@ def test_the_nacl_rule_that_decides_is_named() -> None:
 def test_a_pod_with_its_own_security_groups_is_not_translated() -> None:
     result = run(Case("pass-sgp-branch-sg", SGP_POD, "internet", Verdict.REACHABLE))
     snat = result.hops[0]
-    assert snat.kind is HopKind.SNAT and "branch ENI" in snat.reason and "untranslated" in snat.reason
+    assert (
+        snat.kind is HopKind.SNAT and "branch ENI" in snat.reason and "untranslated" in snat.reason
+    )
     group = result.hops[1]
     assert (group.kind, group.id, group.direction) == (HopKind.SECURITY_GROUP, BRANCH_SG, "egress")
 

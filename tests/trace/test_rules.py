@@ -18,11 +18,24 @@ def net(text: str):  # type: ignore[no-untyped-def]
     return found
 
 
-def entry(number: int, action: str, egress: bool, low: int | None = None, high: int | None = None,
-          cidr: str = "0.0.0.0/0", protocol: str = "6") -> a.NetworkAclEntry:  # fmt: skip
+def entry(
+    number: int,
+    action: str,
+    egress: bool,
+    low: int | None = None,
+    high: int | None = None,
+    cidr: str = "0.0.0.0/0",
+    protocol: str = "6",
+) -> a.NetworkAclEntry:
     ports = a.PortRange(From=low, To=high) if low is not None else None
-    return a.NetworkAclEntry(RuleNumber=number, Protocol=protocol, RuleAction=action,
-                             Egress=egress, CidrBlock=cidr, PortRange=ports)  # fmt: skip
+    return a.NetworkAclEntry(
+        RuleNumber=number,
+        Protocol=protocol,
+        RuleAction=action,
+        Egress=egress,
+        CidrBlock=cidr,
+        PortRange=ports,
+    )
 
 
 def acl(*entries: a.NetworkAclEntry) -> a.NetworkAcl:
@@ -32,38 +45,47 @@ def acl(*entries: a.NetworkAclEntry) -> a.NetworkAcl:
 
 def test_the_lowest_numbered_matching_rule_decides_whatever_the_listing_order() -> None:
     rules = acl(entry(200, "allow", True, 0, 65535), entry(100, "deny", True, 443, 443))
-    decision = judge(rules, egress=True, peer=net("1.2.3.4/32"), protocol=Protocol.TCP,
-                     ports=(443, 443))  # fmt: skip
+    decision = judge(
+        rules, egress=True, peer=net("1.2.3.4/32"), protocol=Protocol.TCP, ports=(443, 443)
+    )
     assert not decision.allowed and decision.rule == 100
-    other = judge(rules, egress=True, peer=net("1.2.3.4/32"), protocol=Protocol.TCP,
-                  ports=(80, 80))  # fmt: skip
+    other = judge(rules, egress=True, peer=net("1.2.3.4/32"), protocol=Protocol.TCP, ports=(80, 80))
     assert other.allowed and other.rule == 200
 
 
 def test_replies_need_every_ephemeral_port() -> None:
     rules = acl(entry(100, "allow", False, 1024, 40000), entry(110, "allow", False, 40001, 60999))
-    both = judge(rules, egress=False, peer=net("0.0.0.0/0"), protocol=Protocol.TCP,
-                 ports=(32768, 60999))  # fmt: skip
+    both = judge(
+        rules, egress=False, peer=net("0.0.0.0/0"), protocol=Protocol.TCP, ports=(32768, 60999)
+    )
     assert both.allowed and both.rule == 110
     gap = acl(entry(100, "allow", False, 1024, 40000))
-    missing = judge(gap, egress=False, peer=net("0.0.0.0/0"), protocol=Protocol.TCP,
-                    ports=(32768, 60999))  # fmt: skip
+    missing = judge(
+        gap, egress=False, peer=net("0.0.0.0/0"), protocol=Protocol.TCP, ports=(32768, 60999)
+    )
     assert not missing.allowed and missing.rule == 32767  # the final * rule
 
 
 def test_a_rule_for_part_of_the_internet_does_not_decide_for_all_of_it() -> None:
     rules = acl(entry(90, "deny", True, 443, 443, cidr="1.2.3.0/24"), entry(100, "allow", True))
-    anywhere = judge(rules, egress=True, peer=net("0.0.0.0/0"), protocol=Protocol.TCP,
-                     ports=(443, 443))  # fmt: skip
+    anywhere = judge(
+        rules, egress=True, peer=net("0.0.0.0/0"), protocol=Protocol.TCP, ports=(443, 443)
+    )
     assert anywhere.allowed and anywhere.rule == 100
-    there = judge(rules, egress=True, peer=net("1.2.3.9/32"), protocol=Protocol.TCP,
-                  ports=(443, 443))  # fmt: skip
+    there = judge(
+        rules, egress=True, peer=net("1.2.3.9/32"), protocol=Protocol.TCP, ports=(443, 443)
+    )
     assert not there.allowed and there.rule == 90
 
 
 def route(dest: str | None = None, pl: str | None = None, **target: str) -> a.Route:
-    return a.Route(DestinationCidrBlock=dest, DestinationPrefixListId=pl, State="active",
-                   Origin="CreateRoute", **target)  # fmt: skip
+    return a.Route(
+        DestinationCidrBlock=dest,
+        DestinationPrefixListId=pl,
+        State="active",
+        Origin="CreateRoute",
+        **target,
+    )
 
 
 def test_longest_prefix_wins_and_prefix_list_entries_count_by_their_own_length() -> None:
@@ -109,12 +131,25 @@ def test_security_group_peers_by_cidr_group_and_prefix_list() -> None:
     flow = Flow(Protocol.TCP, 443)
     node_sg = "sg-055de5d53eb037320"
     api_sg = "sg-0906cbc9dd0f5c576"  # admits 443 from the node group
-    by_group = judge_groups(snap, [api_sg], egress=False, peer=net("192.168.107.189/32"),
-                            peer_groups=[node_sg], flow=flow)  # fmt: skip
+    by_group = judge_groups(
+        snap,
+        [api_sg],
+        egress=False,
+        peer=net("192.168.107.189/32"),
+        peer_groups=[node_sg],
+        flow=flow,
+    )
     assert by_group.allowed is True and by_group.group == api_sg
-    stranger = judge_groups(snap, [api_sg], egress=False, peer=net("192.168.107.189/32"),
-                            peer_groups=["sg-other"], flow=flow)  # fmt: skip
+    stranger = judge_groups(
+        snap,
+        [api_sg],
+        egress=False,
+        peer=net("192.168.107.189/32"),
+        peer_groups=["sg-other"],
+        flow=flow,
+    )
     assert stranger.allowed is False
-    unknown = judge_groups(snap, [api_sg], egress=False, peer=net("192.168.107.189/32"),
-                           peer_groups=None, flow=flow)  # fmt: skip
+    unknown = judge_groups(
+        snap, [api_sg], egress=False, peer=net("192.168.107.189/32"), peer_groups=None, flow=flow
+    )
     assert unknown.allowed is None

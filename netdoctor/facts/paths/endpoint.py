@@ -42,9 +42,15 @@ def plan(walk: Walk) -> ApiPlan:
     snap = walk.snap
     cluster = snap.cluster
     if cluster is None:
-        walk.add(Hop(HopKind.ENDPOINT_ACCESS, "cluster", HopVerdict.UNKNOWN,
-                     "the cluster's endpoint settings are not in the bundle",
-                     missing=(files.AWS_CLUSTER,)))  # fmt: skip
+        walk.add(
+            Hop(
+                HopKind.ENDPOINT_ACCESS,
+                "cluster",
+                HopVerdict.UNKNOWN,
+                "the cluster's endpoint settings are not in the bundle",
+                missing=(files.AWS_CLUSTER,),
+            )
+        )
         return ApiPlan(None)
     access = EndpointAccess(snap, cluster, [])
     hop_id = f"cluster/{access.name}"
@@ -55,18 +61,32 @@ def plan(walk: Walk) -> ApiPlan:
 
     def add(verdict: HopVerdict, reason: str, *missing: str, fix: str | None = None) -> None:
         book = Playbook(PLAYBOOK, fix) if fix else None
-        walk.add(Hop(HopKind.ENDPOINT_ACCESS, hop_id, verdict, f"{settings}; {reason}",
-                     missing=missing, playbook=book))  # fmt: skip
+        walk.add(
+            Hop(
+                HopKind.ENDPOINT_ACCESS,
+                hop_id,
+                verdict,
+                f"{settings}; {reason}",
+                missing=missing,
+                playbook=book,
+            )
+        )
 
     if access.private is True and not access.dns_off:
         if dns_files:
-            add(HopVerdict.UNKNOWN, "whether VPC DNS resolves the private endpoint is unknown",
-                *dns_files)  # fmt: skip
+            add(
+                HopVerdict.UNKNOWN,
+                "whether VPC DNS resolves the private endpoint is unknown",
+                *dns_files,
+            )
             return ApiPlan(None)
         enis = _endpoint_enis(walk, access.name)
         groups = sorted({g for e in enis for g in e.security_groups}) or _cluster_groups(access)
-        add(HopVerdict.PASS, "VPC DNS support and hostnames on: the name resolves to the private "
-            f"endpoint ({', '.join(e.primary_ip or e.eni_id for e in enis) or 'EKS ENIs'})")  # fmt: skip
+        add(
+            HopVerdict.PASS,
+            "VPC DNS support and hostnames on: the name resolves to the private "
+            f"endpoint ({', '.join(e.primary_ip or e.eni_id for e in enis) or 'EKS ENIs'})",
+        )
         return ApiPlan(True, access, enis, groups)
     off = ", ".join(f"{n}=false" for n in access.dns_off)
     if access.public is True:
@@ -76,8 +96,12 @@ def plan(walk: Walk) -> ApiPlan:
     if access.public is None or access.private is None:
         add(HopVerdict.UNKNOWN, "the endpoint access flags are not recorded", files.AWS_CLUSTER)
         return ApiPlan(None)
-    add(HopVerdict.BLOCK, f"public access is off and the private endpoint does not resolve "
-        f"in the VPC ({off or 'private access off'})", fix="vpc-dns-off")  # fmt: skip
+    add(
+        HopVerdict.BLOCK,
+        f"public access is off and the private endpoint does not resolve "
+        f"in the VPC ({off or 'private access off'})",
+        fix="vpc-dns-off",
+    )
     return ApiPlan(None)
 
 
@@ -98,18 +122,42 @@ def public_cidrs(walk: Walk, access: EndpointAccess, public_ip: str | None) -> N
     hop_id = f"cluster/{access.name}"
     cidrs = f"publicAccessCidrs={access.cidrs}"
     if access.allow_all:
-        walk.add(Hop(HopKind.ENDPOINT_ACCESS, hop_id, HopVerdict.PASS,
-                     f"{cidrs}: the public endpoint admits every address"))  # fmt: skip
+        walk.add(
+            Hop(
+                HopKind.ENDPOINT_ACCESS,
+                hop_id,
+                HopVerdict.PASS,
+                f"{cidrs}: the public endpoint admits every address",
+            )
+        )
         return
     if public_ip is None:
-        walk.add(Hop(HopKind.ENDPOINT_ACCESS, hop_id, HopVerdict.UNKNOWN,
-                     f"{cidrs}: the source's public egress address is unknown"))  # fmt: skip
+        walk.add(
+            Hop(
+                HopKind.ENDPOINT_ACCESS,
+                hop_id,
+                HopVerdict.UNKNOWN,
+                f"{cidrs}: the source's public egress address is unknown",
+            )
+        )
         return
     if ip_in(public_ip, access.cidrs):
-        walk.add(Hop(HopKind.ENDPOINT_ACCESS, hop_id, HopVerdict.PASS,
-                     f"{cidrs} admits egress address {public_ip}"))  # fmt: skip
+        walk.add(
+            Hop(
+                HopKind.ENDPOINT_ACCESS,
+                hop_id,
+                HopVerdict.PASS,
+                f"{cidrs} admits egress address {public_ip}",
+            )
+        )
         return
-    walk.add(Hop(HopKind.ENDPOINT_ACCESS, hop_id, HopVerdict.BLOCK,
-                 f"{cidrs} does not admit egress address {public_ip} "
-                 f"(endpointPublicAccess={flag(access.public)})",
-                 playbook=Playbook(PLAYBOOK, "egress-ips-refused")))  # fmt: skip
+    walk.add(
+        Hop(
+            HopKind.ENDPOINT_ACCESS,
+            hop_id,
+            HopVerdict.BLOCK,
+            f"{cidrs} does not admit egress address {public_ip} "
+            f"(endpointPublicAccess={flag(access.public)})",
+            playbook=Playbook(PLAYBOOK, "egress-ips-refused"),
+        )
+    )

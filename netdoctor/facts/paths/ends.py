@@ -83,7 +83,9 @@ def _node_place(views: Views, text: str, view: NodeView, kind: str) -> Place:
 
     ip = node_ip(view)
     eni = eni_holding(views, ip)
-    return Place(End(text, kind, ip), ip, node=view, eni=eni, missing=[] if eni else _eni_gaps(views))
+    return Place(
+        End(text, kind, ip), ip, node=view, eni=eni, missing=[] if eni else _eni_gaps(views)
+    )
 
 
 def _pod_place(views: Views, text: str, pod: k.Pod) -> Place:
@@ -91,9 +93,13 @@ def _pod_place(views: Views, text: str, pod: k.Pod) -> Place:
     node = views.nodes_by_name.get(pod.spec.nodeName or "")
     eni = eni_holding(views, ip)
     return Place(
-        End(text, "pod", ip), ip, node=node, pod=pod, eni=eni,
+        End(text, "pod", ip),
+        ip,
+        node=node,
+        pod=pod,
+        eni=eni,
         missing=[] if eni else _eni_gaps(views),
-    )  # fmt: skip
+    )
 
 
 def _named(views: Views, text: str, flag: str) -> Place | None:

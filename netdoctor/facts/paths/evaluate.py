@@ -90,7 +90,11 @@ def _public_ips(place: Place, wire: Wire) -> tuple[str, ...]:
     """The sender's public addresses, when its wire address is the one they map to."""
     found: list[str] = []
     instance = place.node.instance if place.node is not None else None
-    if instance is not None and instance.PublicIpAddress and wire.address == instance.PrivateIpAddress:
+    if (
+        instance is not None
+        and instance.PublicIpAddress
+        and wire.address == instance.PrivateIpAddress
+    ):
         found.append(instance.PublicIpAddress)
     eni = wire.eni
     if eni is not None and wire.address == eni.primary_ip:
@@ -102,13 +106,20 @@ def _sender(walk: Walk, place: Place, wire: Wire) -> Sender:
     ips = _public_ips(place, wire)
     if place.host_network or wire.translated:
         what = "node" if place.node is not None else "sender"
-        return Sender(wire.address, ips, f"{what} IP {wire.address} has no public IP",
-                      Playbook(EGRESS_PLAYBOOK, "igw-no-public-ip"))  # fmt: skip
+        return Sender(
+            wire.address,
+            ips,
+            f"{what} IP {wire.address} has no public IP",
+            Playbook(EGRESS_PLAYBOOK, "igw-no-public-ip"),
+        )
     if walk.views.cni.external_snat:
-        return Sender(wire.address, ips,
-                      f"AWS_VPC_K8S_CNI_EXTERNALSNAT=true leaves pod IP {wire.address} "
-                      "untranslated, and a pod IP has no public IP",
-                      Playbook(EGRESS_PLAYBOOK, "external-snat-igw"))  # fmt: skip
+        return Sender(
+            wire.address,
+            ips,
+            f"AWS_VPC_K8S_CNI_EXTERNALSNAT=true leaves pod IP {wire.address} "
+            "untranslated, and a pod IP has no public IP",
+            Playbook(EGRESS_PLAYBOOK, "external-snat-igw"),
+        )
     return Sender(wire.address, ips, f"pod IP {wire.address} has no public IP")
 
 
@@ -129,8 +140,15 @@ def _path(
     vpc = walk.vpc_cidrs or []
     outside = not any(covers(c, target) for c in vpc) and walk.vpc_cidrs is not None
     peer_groups = [] if outside else known_dst
-    groups_hop(walk, groups, egress=True, peer=target, peer_groups=peer_groups,
-               missing=src.missing, what=src.end.text)  # fmt: skip
+    groups_hop(
+        walk,
+        groups,
+        egress=True,
+        peer=target,
+        peer_groups=peer_groups,
+        missing=src.missing,
+        what=src.end.text,
+    )
     src_subnet = wire.eni.subnet_id if wire.eni is not None else src.subnet_id
     dst_subnet = dst.subnet_id if dst.eni is not None or dst.node is not None else None
     same_subnet = src_subnet is not None and src_subnet == dst_subnet
@@ -141,18 +159,30 @@ def _path(
         return routed
     sender = parse_network(wire.address)
     if dst.ip is None or sender is None:
-        walk.add(Hop(HopKind.SECURITY_GROUP, "?", HopVerdict.UNKNOWN,
-                     f"{target} is a network, not one address: no single ENI's groups decide",
-                     "ingress"))  # fmt: skip
+        walk.add(
+            Hop(
+                HopKind.SECURITY_GROUP,
+                "?",
+                HopVerdict.UNKNOWN,
+                f"{target} is a network, not one address: no single ENI's groups decide",
+                "ingress",
+            )
+        )
         return routed
     if not same_subnet and dst_subnet is not None:
         acl_hop(walk, dst_subnet, leaving=False, peer=sender)
     elif dst_subnet is None:
         acl_hop(walk, None, leaving=False, peer=sender)
-    groups_hop(walk, known_dst, egress=False, peer=sender,
-               peer_groups=list(groups) if groups is not None else None,
-               missing=dst.missing, what=dst.end.text,
-               **({"fix": ingress_fix} if ingress_fix else {}))  # fmt: skip
+    groups_hop(
+        walk,
+        known_dst,
+        egress=False,
+        peer=sender,
+        peer_groups=list(groups) if groups is not None else None,
+        missing=dst.missing,
+        what=dst.end.text,
+        **({"fix": ingress_fix} if ingress_fix else {}),
+    )
     return routed
 
 
@@ -166,14 +196,27 @@ def _to_api(walk: Walk, src: Place) -> None:
             dst = Place(End(API, "api", eni.primary_ip), eni.primary_ip, eni=eni)
             _path(walk, src, dst, dst_groups=plan.groups, ingress_fix=CLUSTER_SG_FIX)
             return
-        walk.add(Hop(HopKind.ENDPOINT_ACCESS, f"cluster/{plan.access.name}", HopVerdict.UNKNOWN,
-                     "the private endpoint's ENIs (description 'Amazon EKS "
-                     f"{plan.access.name}') are not in the bundle: its address is unknown",
-                     missing=_missing_enis(walk)))  # fmt: skip
+        walk.add(
+            Hop(
+                HopKind.ENDPOINT_ACCESS,
+                f"cluster/{plan.access.name}",
+                HopVerdict.UNKNOWN,
+                "the private endpoint's ENIs (description 'Amazon EKS "
+                f"{plan.access.name}') are not in the bundle: its address is unknown",
+                missing=_missing_enis(walk),
+            )
+        )
         sender = parse_network(src.ip)
         if sender is not None:
-            groups_hop(walk, plan.groups, egress=False, peer=sender, peer_groups=src.groups,
-                       what="the private endpoint", fix=CLUSTER_SG_FIX)  # fmt: skip
+            groups_hop(
+                walk,
+                plan.groups,
+                egress=False,
+                peer=sender,
+                peer_groups=src.groups,
+                what="the private endpoint",
+                fix=CLUSTER_SG_FIX,
+            )
         return
     internet = parse_network("0.0.0.0/0")
     assert internet is not None

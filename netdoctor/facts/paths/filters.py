@@ -84,18 +84,24 @@ def acl_hop(
     if not snap.has(files.AWS_NETWORK_ACLS):
         return walk.add(
             Hop(
-                HopKind.NACL, subnet_id or "?", HopVerdict.UNKNOWN,
-                "network ACLs are not in the bundle", direction, (files.AWS_NETWORK_ACLS,),
-            )  # fmt: skip
+                HopKind.NACL,
+                subnet_id or "?",
+                HopVerdict.UNKNOWN,
+                "network ACLs are not in the bundle",
+                direction,
+                (files.AWS_NETWORK_ACLS,),
+            )
         )
     acl = nacl_for(snap, subnet_id, walk.vpc_id) if subnet_id else None
     if acl is None:
         return walk.add(
             Hop(
-                HopKind.NACL, subnet_id or "?", HopVerdict.UNKNOWN,
+                HopKind.NACL,
+                subnet_id or "?",
+                HopVerdict.UNKNOWN,
                 f"no network ACL of the bundle guards subnet {subnet_id or '(unknown)'}",
                 direction,
-            )  # fmt: skip
+            )
         )
     flow = walk.flow
     ports = (flow.port, flow.port) if flow.port is not None else (0, 65535)
@@ -105,27 +111,35 @@ def acl_hop(
     if not first.allowed:
         return walk.add(
             Hop(
-                HopKind.NACL, acl.NetworkAclId, HopVerdict.BLOCK,
+                HopKind.NACL,
+                acl.NetworkAclId,
+                HopVerdict.BLOCK,
                 f"{way} {flow.text()} {'to' if leaving else 'from'} {peer} on subnet "
                 f"{subnet_id}: {first.text}",
-                direction, playbook=ACL_PLAYBOOK,
-            )  # fmt: skip
+                direction,
+                playbook=ACL_PLAYBOOK,
+            )
         )
     reply = judge(acl, egress=not leaving, peer=peer, protocol=flow.protocol, ports=replies)
     if not reply.allowed:
         return walk.add(
             Hop(
-                HopKind.NACL, acl.NetworkAclId, HopVerdict.BLOCK,
+                HopKind.NACL,
+                acl.NetworkAclId,
+                HopVerdict.BLOCK,
                 f"{way} allowed ({first.text}), but the replies ({back} "
                 f"{flow.protocol.value} {replies[0]}-{replies[1]} {'from' if leaving else 'to'} "
                 f"{peer}) are not: {reply.text}; network ACLs are stateless",
-                direction, playbook=ACL_PLAYBOOK,
-            )  # fmt: skip
+                direction,
+                playbook=ACL_PLAYBOOK,
+            )
         )
     return walk.add(
         Hop(
-            HopKind.NACL, acl.NetworkAclId, HopVerdict.PASS,
+            HopKind.NACL,
+            acl.NetworkAclId,
+            HopVerdict.PASS,
             f"{way}: {first.text}; replies {back} {replies[0]}-{replies[1]}: {reply.text}",
             direction,
-        )  # fmt: skip
+        )
     )

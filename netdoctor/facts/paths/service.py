@@ -43,13 +43,19 @@ def backends(snap: Snapshot, svc: k.Service, port: int | None) -> Backends:
     wanted = _service_port(svc, port)
     if wanted is None:
         listed = ", ".join(str(p.port) for p in svc.spec.ports or ()) or "none"
-        return Backends(hop(HopVerdict.BLOCK, f"{ref} has no port {port} (ports: {listed})"), [], None)
+        return Backends(
+            hop(HopVerdict.BLOCK, f"{ref} has no port {port} (ports: {listed})"), [], None
+        )
     if not snap.has(files.K8S_ENDPOINT_SLICES):
         return Backends(
-            hop(HopVerdict.UNKNOWN, f"{ref}: its endpoints are not in the bundle",
-                files.K8S_ENDPOINT_SLICES),
-            [], None,
-        )  # fmt: skip
+            hop(
+                HopVerdict.UNKNOWN,
+                f"{ref}: its endpoints are not in the bundle",
+                files.K8S_ENDPOINT_SLICES,
+            ),
+            [],
+            None,
+        )
     addresses: list[str] = []
     target: int | None = None
     for piece in snap.endpoint_slices:
@@ -58,9 +64,7 @@ def backends(snap: Snapshot, svc: k.Service, port: int | None) -> Backends:
             continue
         if (piece.metadata.namespace or "default") != namespace:
             continue
-        match = next(
-            (p for p in piece.ports or () if (p.name or "") == (wanted.name or "")), None
-        )
+        match = next((p for p in piece.ports or () if (p.name or "") == (wanted.name or "")), None)
         if match is None or match.port is None:
             continue
         target = match.port
@@ -71,12 +75,19 @@ def backends(snap: Snapshot, svc: k.Service, port: int | None) -> Backends:
     front = f"{ref} ({svc.spec.clusterIP}:{wanted.port})"
     if not addresses:
         return Backends(
-            hop(HopVerdict.BLOCK, f"{front} has no ready endpoint: kube-proxy has nowhere to "
-                "send the connection"),
-            [], target,
-        )  # fmt: skip
+            hop(
+                HopVerdict.BLOCK,
+                f"{front} has no ready endpoint: kube-proxy has nowhere to send the connection",
+            ),
+            [],
+            target,
+        )
     return Backends(
-        hop(HopVerdict.PASS, f"{front} → {len(addresses)} ready endpoint(s) on port {target}: "
-            f"{', '.join(addresses[:5])}{' …' if len(addresses) > 5 else ''}"),
-        addresses, target,
-    )  # fmt: skip
+        hop(
+            HopVerdict.PASS,
+            f"{front} → {len(addresses)} ready endpoint(s) on port {target}: "
+            f"{', '.join(addresses[:5])}{' …' if len(addresses) > 5 else ''}",
+        ),
+        addresses,
+        target,
+    )

@@ -86,7 +86,11 @@ def snat(walk: Walk, source: Place, network: Network) -> Wire:
         )
         return untouched
     if node is None:
-        hop(HopVerdict.UNKNOWN, f"pod {source.end.text} is on no node of the bundle", files.K8S_NODES)
+        hop(
+            HopVerdict.UNKNOWN,
+            f"pod {source.end.text} is on no node of the bundle",
+            files.K8S_NODES,
+        )
         return untouched
     address = node_ip(node)
     primary = eni_holding(walk.views, address)

@@ -38,11 +38,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("bundle", metavar="BUNDLE", help="bundle directory or archive")
     parser.add_argument("--from", dest="source", required=True, metavar="SRC", help="the sender")
-    parser.add_argument("--to", dest="destination", required=True, metavar="DST", help="the receiver")
     parser.add_argument(
-        "--port", type=int, default=None, metavar="N",
+        "--to", dest="destination", required=True, metavar="DST", help="the receiver"
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        metavar="N",
         help="destination port (default 443; for svc/… the service's first port)",
-    )  # fmt: skip
+    )
     parser.add_argument(
         "--protocol", choices=("tcp", "udp", "icmp"), default="tcp", help="protocol (default tcp)"
     )
@@ -59,8 +64,6 @@ def run(args: argparse.Namespace) -> int:
     from netdoctor.report.trace import render_json, render_text
 
     with open_snapshot(args.bundle, args) as snap:
-        result = trace(
-            snap, args.source, args.destination, port=args.port, protocol=args.protocol
-        )
+        result = trace(snap, args.source, args.destination, port=args.port, protocol=args.protocol)
     print(render_json(result) if args.format == "json" else render_text(result))
     return result.verdict.exit_code

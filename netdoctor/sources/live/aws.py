@@ -244,9 +244,14 @@ class AwsCollector:
         if f.AWS_NETWORK_ACLS in self.wanted:
             tasks.append(
                 functools.partial(
-                    self._list_file, f.AWS_NETWORK_ACLS, "ec2", "describe_network_acls",
-                    {"Filters": by_vpc}, "NetworkAcls", False,
-                )  # fmt: skip
+                    self._list_file,
+                    f.AWS_NETWORK_ACLS,
+                    "ec2",
+                    "describe_network_acls",
+                    {"Filters": by_vpc},
+                    "NetworkAcls",
+                    False,
+                )
             )
         if f.AWS_PREFIX_LISTS in self.wanted:
             tasks.append(self._prefix_lists)

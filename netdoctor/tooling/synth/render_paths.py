@@ -30,11 +30,21 @@ def describe_network_acls(topo: Topology) -> dict[str, Any]:
 
     def entries(egress: bool) -> list[dict[str, Any]]:
         return [
-            {"CidrBlock": "0.0.0.0/0", "Egress": egress, "Protocol": "-1",
-             "RuleAction": "allow", "RuleNumber": 100},
-            {"CidrBlock": "0.0.0.0/0", "Egress": egress, "Protocol": "-1",
-             "RuleAction": "deny", "RuleNumber": 32767},
-        ]  # fmt: skip
+            {
+                "CidrBlock": "0.0.0.0/0",
+                "Egress": egress,
+                "Protocol": "-1",
+                "RuleAction": "allow",
+                "RuleNumber": 100,
+            },
+            {
+                "CidrBlock": "0.0.0.0/0",
+                "Egress": egress,
+                "Protocol": "-1",
+                "RuleAction": "deny",
+                "RuleNumber": 32767,
+            },
+        ]
 
     return {
         "NetworkAcls": [
@@ -87,19 +97,23 @@ def endpoint_slices(services: list[dict[str, Any]], plans: list[PodPlan]) -> lis
             continue
         meta = svc["metadata"]
         pods = [
-            p for p in plans
-            if p.state == RUNNING and p.ip and p.workload.namespace == meta["namespace"]
+            p
+            for p in plans
+            if p.state == RUNNING
+            and p.ip
+            and p.workload.namespace == meta["namespace"]
             and all(p.workload.labels.get(k) == v for k, v in selector.items())
-        ]  # fmt: skip
+        ]
         ports = [
             {
                 "name": port.get("name", ""),
-                "port": port["targetPort"] if isinstance(port.get("targetPort"), int)
+                "port": port["targetPort"]
+                if isinstance(port.get("targetPort"), int)
                 else port["port"],
                 "protocol": port.get("protocol", "TCP"),
             }
             for port in svc["spec"].get("ports") or []
-        ]  # fmt: skip
+        ]
         name = f"{meta['name']}-{_hex(meta['uid'], 5)}"
         out.append(
             {
@@ -118,9 +132,12 @@ def endpoint_slices(services: list[dict[str, Any]], plans: list[PodPlan]) -> lis
                         "addresses": [p.ip],
                         "conditions": {"ready": True, "serving": True, "terminating": False},
                         "nodeName": p.node.name if p.node else None,
-                        "targetRef": {"kind": "Pod", "name": p.name,
-                                      "namespace": p.workload.namespace},
-                    }  # fmt: skip
+                        "targetRef": {
+                            "kind": "Pod",
+                            "name": p.name,
+                            "namespace": p.workload.namespace,
+                        },
+                    }
                     for p in pods
                 ],
                 "ports": ports,
