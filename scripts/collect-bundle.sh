@@ -45,13 +45,21 @@ a ec2 describe-vpc-endpoints --filters "$F" > "$OUT/aws/ec2-describe-vpc-endpoin
 a elbv2 describe-load-balancers > "$OUT/aws/elbv2-describe-load-balancers.json"
 a elbv2 describe-target-groups > "$OUT/aws/elbv2-describe-target-groups.json"
 a ec2 describe-network-acls --filters "$F" > "$OUT/aws/ec2-describe-network-acls.json"
-# Managed prefix lists with their CIDRs: each list gets `Entries` from get-managed-prefix-list-entries.
+# Managed prefix lists with their CIDRs: each list gets `Entries` from get-managed-prefix-list-entries
+# (merged with jq; without jq the lists stay without entries and trace says their routes are unknown).
 PL="$OUT/aws/ec2-describe-managed-prefix-lists.json"
 a ec2 describe-managed-prefix-lists > "$PL"
-for id in $(jq -r '.PrefixLists[].PrefixListId' "$PL"); do
-  a ec2 get-managed-prefix-list-entries --prefix-list-id "$id" |
-    jq --arg id "$id" --slurpfile pl "$PL" '. as $e | $pl[0] | .PrefixLists |= map(if .PrefixListId == $id then .Entries = $e.Entries else . end)' > "$PL.tmp" && mv "$PL.tmp" "$PL"
-done
+if command -v jq >/dev/null; then
+  for id in $(aws ec2 describe-managed-prefix-lists --query 'PrefixLists[].PrefixListId' --output text); do
+    a ec2 get-managed-prefix-list-entries --prefix-list-id "$id" > "$PL.entries"
+    jq --arg id "$id" --slurpfile e "$PL.entries" \
+      '.PrefixLists |= map(if .PrefixListId == $id then .Entries = $e[0].Entries else . end)' \
+      "$PL" > "$PL.tmp" && mv "$PL.tmp" "$PL"
+  done
+  rm -f "$PL.entries"
+else
+  echo "jq not found: $PL has no Entries (prefix-list routes will trace as unknown)" >&2
+fi
 printf '{"cluster": "%s", "region": "%s", "captured_at": "%s", "source": "collect-bundle.sh"}\n' \
   "$CLUSTER" "$REGION" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$OUT/meta.json"
 echo "bundle written to $OUT" >&2
