@@ -129,3 +129,12 @@ def test_bad_input_exits_2_with_one_line() -> None:
     assert result.err.strip().splitlines()[-1] == (
         "netdoctor what-if: error: argument --pods: must be at least 1: '0'"
     )
+
+
+def test_subnet_filter_keeps_the_nodes_drawing_on_it() -> None:
+    answer = what_if(SHORT, "--pods", "4", "--subnet", "subnet-089f61415f4e932b3", code=0)
+    assert [(n["name"], n["added"]) for n in answer["nodes"]] == [
+        ("ip-192-168-200-10.eu-central-1.compute.internal", 2),
+        ("ip-192-168-200-40.eu-central-1.compute.internal", 2),
+    ]
+    assert [s["id"] for s in answer["subnets"]] == ["subnet-089f61415f4e932b3"]
