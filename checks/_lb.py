@@ -154,6 +154,25 @@ def rule_text(perm: a.IpPermission, cidr: str) -> str:
     return f"{_proto(perm)} {perm.FromPort}-{perm.ToPort} from {cidr}"
 
 
+def nlb_instance_mode(svc: k.Service) -> bool:
+    """A LoadBalancer Service whose NLB targets instances: without NLB security groups the
+    controller (and the in-tree provider) opens its NodePort on the node security group to the
+    client CIDRs (`loadBalancerSourceRanges`, default 0.0.0.0/0) by design."""
+    if svc.spec.type != "LoadBalancer":
+        return False
+    mode = lb_mode(svc)
+    if mode is None or mode.target_type != INSTANCE:
+        return False
+    lb_type = (svc.metadata.annotations or {}).get(LB_TYPE, "").strip().lower()
+    return mode.controller == "lbc" or lb_type == "nlb"
+
+
+def single_port(perm: a.IpPermission, port: k.ServicePort) -> bool:
+    """The rule opens exactly that Service port's nodePort, nothing else."""
+    low, high = _span(perm)
+    return _proto(perm) in ("tcp", "udp") and low == high == port.nodePort and admits(perm, port)
+
+
 def admits(perm: a.IpPermission, port: k.ServicePort) -> bool:
     """True when the rule lets traffic reach that Service port's nodePort."""
     proto = _proto(perm)

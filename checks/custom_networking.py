@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, Unchecked, files
+from netdoctor.engine.api import (
+    Check,
+    Finding,
+    Iterator,
+    Severity,
+    Snapshot,
+    Unchecked,
+    applies,
+    files,
+)
 from netdoctor.facts import ipam, ipspace
 from netdoctor.facts.text import listing
 
@@ -29,6 +38,7 @@ class CustomNetworking(Check):
     id = "custom-networking"
     title = "Custom networking: the ENIConfig each node selects, its subnet and groups, max-pods"
     needs = (files.K8S_NODES, files.K8S_DAEMONSETS, files.K8S_ENICONFIGS)
+    applies_to = (applies.VPC_CNI, applies.EC2_NODES)
     wants = (
         files.AWS_SUBNETS,
         files.AWS_INSTANCES,
@@ -118,8 +128,9 @@ class CustomNetworking(Check):
         subnet = views.subnets_by_id.get(subnet_id)
         if subnet is None:
             yield self.finding(
-                Severity.WARNING,
-                f"ENIConfig {name} names subnet {subnet_id}, which is not among the VPC's subnets",
+                Severity.CRITICAL,
+                f"ENIConfig {name} names subnet {subnet_id}, which is not among the VPC's subnets: "
+                f"the {len(nodes)} node(s) selecting it get no pod ENIs",
                 resources=[ref, f"subnet/{subnet_id}", *(v.ref for v in nodes)],
                 evidence=[
                     f"eniconfig/{name}: spec.subnet {subnet_id}",

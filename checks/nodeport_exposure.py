@@ -27,6 +27,7 @@ from netdoctor.facts.access import node_group_gaps
 from . import _lb as lb
 
 if TYPE_CHECKING:
+    from netdoctor.snapshot import aws_types as a
     from netdoctor.snapshot import k8s_types as k
 
 
@@ -296,6 +297,17 @@ class NodeportExposure(Check):
             sg = views.security_groups_by_id.get(sg_id)
             rules = lb.world_rules(sg) if sg else []
             reachable = [(s, p) for s, p in exposed if any(lb.admits(r, p) for r, _ in rules)]
+            # One NodePort opened to the clients for an instance-mode NLB is the controller's
+            # documented design; a range or all traffic open to the world is not.
+            broad = [(r, c) for r, c in rules if not any(lb.single_port(r, p) for _, p in exposed)]
+            by_design = [
+                (s, p)
+                for s, p in reachable
+                if lb.nlb_instance_mode(s) and not any(lb.admits(r, p) for r, _ in broad)
+            ]
+            if by_design and len(by_design) == len(reachable):
+                yield from self._nlb_client_rules(ctx, sg_id, nodes, rules, by_design)
+                continue
             if not reachable:
                 continue
             listed = [
@@ -321,4 +333,35 @@ class NodeportExposure(Check):
                 ],
                 params={**ctx.params(reachable[0][0]), "security_group_id": sg_id},
                 mechanism="nodeport-open-to-world",
+            )
+
+    def _nlb_client_rules(
+        self,
+        ctx: Context,
+        sg_id: str,
+        nodes: list[str],
+        rules: list[tuple[a.IpPermission, str]],
+        services: list[tuple[k.Service, k.ServicePort]],
+    ) -> Iterator[Finding]:
+        for svc, port in services:
+            ns, name = svc.metadata.namespace, svc.metadata.name
+            own = [(r, c) for r, c in rules if lb.single_port(r, port)]
+            yield self.finding(
+                Severity.INFO,
+                f"Service {ns}/{name}'s instance-mode NLB admits its clients "
+                f"({', '.join(sorted({c for _, c in own}))}) to NodePort {port.nodePort} on node "
+                f"security group {sg_id}, as the controller does for an NLB without security "
+                "groups",
+                resources=[lb.ref("service", svc.metadata), f"security-group/{sg_id}"],
+                evidence=[
+                    *(f"{sg_id} inbound rule: {lb.rule_text(r, c)}" for r, c in own),
+                    f"{sg_id} is on {len(nodes)} node(s)",
+                    "an NLB without security groups passes the client's address through, so the "
+                    "node security group admits the client CIDRs (loadBalancerSourceRanges, "
+                    "default 0.0.0.0/0) to the one NodePort; nothing else is open",
+                    "to narrow it: set spec.loadBalancerSourceRanges, or an NLB with security "
+                    "groups (controller v2.6+) so only the load balancer reaches the nodes",
+                ],
+                params={**ctx.params(svc), "security_group_id": sg_id},
+                mechanism="nlb-client-rule",
             )

@@ -12,7 +12,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, Unchecked, files
+from netdoctor.engine.api import (
+    Check,
+    Finding,
+    Iterator,
+    Severity,
+    Snapshot,
+    Unchecked,
+    applies,
+    files,
+)
 from netdoctor.facts import ipam, ipspace
 from netdoctor.facts.text import clip, listing
 
@@ -40,6 +49,7 @@ class PodIpCapacity(Check):
     id = "pod-ip-capacity"
     title = "Pod IP capacity: max-pods vs ENI limits, subnet free IPs, IP assignment failures"
     needs = (files.K8S_NODES, files.K8S_PODS, files.K8S_DAEMONSETS, files.AWS_SUBNETS)
+    applies_to = (applies.VPC_CNI, applies.IPV4_PODS, applies.EC2_NODES)
     wants = (
         files.K8S_EVENTS,
         files.K8S_ENICONFIGS,
@@ -147,6 +157,13 @@ class PodIpCapacity(Check):
                 # these limits are fixed where their cause is explained
                 playbook=ELSEWHERE.get(kind),
                 mechanism=mechanism,
+                cause=(
+                    self.cause_hint(
+                        ELSEWHERE[kind], f"node/{name}", *(f"subnet/{s}" for s in subnet_ids)
+                    )
+                    if kind in ELSEWHERE
+                    else None
+                ),
             )
 
     def _limit_hit(self, views: Views, view: NodeView) -> tuple[str, list[str], list[str], str]:
@@ -262,6 +279,14 @@ class PodIpCapacity(Check):
         if not full:
             evidence.append("no node in the bundle is at its max-pods now")
         pods = [p for p, _ in pending] + rejected
+        # Nodes full at a max-pods left at the secondary-IP value under prefix delegation: the
+        # prefix-delegation finding naming them is the cause of these pods' wait.
+        held_back = [
+            v
+            for v in full
+            if (verdict := ipam.max_pods_verdict(views, v)) is not None
+            and verdict.cause == ipam.PD_LEFT_AT_SECONDARY
+        ]
         yield self.finding(
             Severity.CRITICAL,
             f"{len(pods)} pod(s) cannot run because nodes are at their max-pods (Too many pods)",
@@ -269,6 +294,11 @@ class PodIpCapacity(Check):
             evidence=evidence,
             params=self._params(views, full[0] if full else None),
             mechanism="too-many-pods",
+            cause=(
+                self.cause_hint("prefix-delegation", *(v.ref for v in held_back))
+                if held_back
+                else None
+            ),
         )
 
     # --- (a) kubelet max-pods above ENI capacity -----------------------------------------

@@ -9,7 +9,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, Unchecked, files
+from netdoctor.engine.api import (
+    Check,
+    Finding,
+    Iterator,
+    Severity,
+    Snapshot,
+    Unchecked,
+    applies,
+    files,
+)
 from netdoctor.facts import ipam, ipspace
 from netdoctor.facts.text import listing
 
@@ -25,6 +34,7 @@ class PrefixDelegation(Check):
     id = "prefix-delegation"
     title = "Prefix delegation: non-Nitro nodes, fragmented subnets, max-pods that ignores /28s"
     needs = (files.K8S_NODES, files.K8S_DAEMONSETS, files.AWS_SUBNETS)
+    applies_to = (applies.VPC_CNI, applies.IPV4_PODS, applies.EC2_NODES)
     wants = (
         files.AWS_INSTANCE_TYPES,
         files.AWS_INSTANCES,

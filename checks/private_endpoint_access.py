@@ -330,6 +330,9 @@ class PrivateEndpointAccess(Check):
             )
             | _endpoint_params(services, gaps),
             mechanism="endpoints-missing",
+            # Nodes stranded by a broken NAT or route: the egress finding on their subnet is the
+            # root cause, this one its consequence.
+            cause=self.cause_hint("egress-snat-route", *(f"subnet/{s}" for s in subnets)),
         )
 
 

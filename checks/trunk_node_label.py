@@ -22,6 +22,7 @@ from netdoctor.engine.api import (
     Severity,
     Snapshot,
     Unchecked,
+    applies,
     files,
 )
 
@@ -59,6 +60,11 @@ def _count(value: object) -> int | None:
         return int(str(value))
     except ValueError:
         return None
+
+
+def _selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    """A pod's nodeSelector admits a node with these labels."""
+    return all(labels.get(key) == value for key, value in selector.items())
 
 
 def _serves_sgp(view: NodeView) -> bool:
@@ -108,6 +114,7 @@ class TrunkNodeLabel(Check):
     id = "trunk-node-label"
     title = "Security groups for pods: trunk markers, trunk-capable types, ENI slots, pending pods"
     needs = (files.K8S_NODES, files.K8S_DAEMONSETS)
+    applies_to = (applies.VPC_CNI, applies.EC2_NODES)
     wants = (
         files.K8S_CNINODES,
         files.K8S_PODS,
@@ -297,9 +304,29 @@ class TrunkNodeLabel(Check):
             by = f"SecurityGroupPolicy {ns}/{sgp_name}" if sgp_name else "a SecurityGroupPolicy"
             sgp_refs = [f"securitygrouppolicy/{ns}/{sgp_name}"] if sgp_name else []
             how = [] if sgp_name else self._unresolved_match(ns, pods[0][0], policies)
+            selector = pods[0][0].spec.nodeSelector or {}
+            offering = [s for s in states if s.pod_eni]
+            eligible = [s for s in offering if _selects(selector, s.view.labels)]
+            if not offering:
+                why = f"no node offers {POD_ENI}"
+            elif not eligible:
+                # Nodes do offer branch ENIs: the pods' own selector keeps them off those nodes.
+                shown = ", ".join(f"{k}={v}" for k, v in sorted(selector.items()))
+                why = (
+                    f"their nodeSelector {shown} excludes the {len(offering)} node(s) "
+                    f"offering {POD_ENI}"
+                )
+                how = [
+                    *how,
+                    f"nodes offering {POD_ENI}: " + ", ".join(s.view.name for s in offering[:10]),
+                ]
+            else:
+                why = (
+                    f"the {len(eligible)} node(s) they may use that offer {POD_ENI} have none free"
+                )
             yield self.finding(
                 Severity.CRITICAL,
-                f"{len(pods)} pod(s) matched by {by} are Pending: no node offers {POD_ENI}",
+                f"{len(pods)} pod(s) matched by {by} are Pending: {why}",
                 resources=[*sgp_refs, *pod_refs],
                 evidence=[
                     f"{pod_refs[0]}: {pods[0][1]}",

@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from netdoctor.errors import PlaybookError
+from netdoctor.models import Finding, SnapshotInfo
 from netdoctor.report import shell
 from netdoctor.report.escape import markdown_code, printable
 from netdoctor.resources import builtin_path
@@ -349,3 +350,68 @@ def get_playbook(playbook_id: str, directory: Path | None = None) -> Playbook:
             f"no playbook {playbook_id!r}; known playbooks: {', '.join(sorted(playbooks))}"
         )
     return playbooks[playbook_id]
+
+
+def finding_params(finding: Finding, snapshot: SnapshotInfo) -> dict[str, str]:
+    """The values that fill a finding's playbook: its params, then the cluster and region of
+    the snapshot it came from (`netdoctor playbook --finding`, the agents' `explain`)."""
+    params = dict(finding.params)
+    if snapshot.cluster:
+        params.setdefault("cluster", snapshot.cluster)
+    if snapshot.region:
+        params.setdefault("region", snapshot.region)
+    return params
+
+
+# --- the commands of a rendered playbook ----------------------------------------------------
+
+READ_ONLY_SECTIONS = ("Symptoms", "Why it happens", "Confirm", "Verify", "References")
+
+
+@dataclass(frozen=True)
+class Command:
+    """One shell block of a playbook, with the section it sits in."""
+
+    text: str
+    section: str
+    """The `## ` heading above it (`Confirm`, `Fix`, `Verify`…)."""
+    option: str | None = None
+    """The `### ` heading above it inside its section (a Fix option's title)."""
+
+    @property
+    def changes(self) -> bool:
+        """True for commands that change the cluster or AWS (the Fix section); Confirm and
+        Verify commands only read."""
+        return self.section not in READ_ONLY_SECTIONS
+
+
+def extract_commands(markdown: str) -> list[Command]:
+    """Every shell block of playbook Markdown (filled or not), in order, including blocks
+    indented inside list items (their indent removed) and with `$ ` prompts dropped."""
+    found: list[Command] = []
+    section, option = "", None
+    fence: str | None = None
+    indent = 0
+    shell_block = False
+    body: list[str] = []
+    for line in markdown.split("\n"):
+        if fence is None:
+            opened = _FENCE.match(line)
+            if opened:
+                fence, indent = opened[1], len(line) - len(line.lstrip())
+                shell_block = opened[2].lower() in _SHELL_LANGS
+                body = []
+            elif line.startswith("## "):
+                section, option = line[3:].strip(), None
+            elif line.startswith("### "):
+                option = line[4:].strip()
+            continue
+        if line.strip() == fence:
+            text = "\n".join(body).strip("\n")
+            if shell_block and text.strip():
+                found.append(Command(text, section, option))
+            fence = None
+            continue
+        line = line[indent:] if line[:indent].strip() == "" else line.lstrip()
+        body.append(line[2:] if line.startswith("$ ") else line)
+    return found

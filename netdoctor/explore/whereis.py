@@ -1,214 +1,151 @@
-"""`whereis`: what in the bundle holds an IP address, headless.
+"""`whereis`: who holds an IP address — the pods, the node, the ENI (and how the ENI holds it:
+primary, secondary, or inside a delegated prefix), the ENI's owner, the subnet; for an address
+nobody holds, the subnet or VPC CIDR it falls in, or that it is outside the VPC.
 
-    >>> locate(snap, "192.168.96.20").matches   # pod, node, ENI (prefix), subnet, VPC
-
-For one address: the pods whose `podIP`/`podIPs` it is, the nodes with it as an address, the
-ENIs holding it (primary, secondary, inside a delegated /28 or IPv6 /80 prefix) with who owns
-each ENI, and the subnet and VPC CIDR it falls in. An address nothing holds still gets its
-subnet/VPC, or a note that it lies outside every CIDR the bundle knows.
+The ENI owner comes from what EC2 records on the ENI: `InterfaceType` (nat_gateway,
+network_load_balancer, vpc_endpoint, trunk, branch, lambda, …), `RequesterId` and the
+description each AWS service writes (`aws-K8S-i-…` for ENIs the VPC CNI made for an instance,
+`ELB app/…` for an ALB, `Amazon EKS …` for the control plane's cross-account ENIs, …).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from netdoctor.facts.addresses import ip_in, ip_in_eni, parse_ip
-from netdoctor.snapshot import files as f
-from netdoctor.snapshot.aws_types import Subnet, Vpc
+from netdoctor.facts.views import EniView, pod_ref
+from netdoctor.snapshot.snapshot import Snapshot
 
-if TYPE_CHECKING:
-    from netdoctor.facts.views import EniView, Views
-    from netdoctor.snapshot.snapshot import Snapshot
-
-VPC_CNI_DESCRIPTION = "aws-K8S-"
-"""Description prefix of the secondary ENIs the VPC CNI creates (`aws-K8S-i-…`)."""
-INSTANCE_TAG = "node.k8s.amazonaws.com/instance_id"
-"""Tag the VPC CNI puts on its ENIs naming the instance it made them for."""
-
-OWNER_LABELS = {
-    "vpc-cni": "VPC CNI",
-    "branch": "branch ENI (security groups for pods)",
-    "trunk": "trunk ENI (security groups for pods)",
+# The VPC CNI names the ENIs it creates `aws-K8S-<instance id>` (ipamd, awsutils.go).
+_VPC_CNI_DESCRIPTION = re.compile(r"^aws-K8S-(i-[0-9a-f]+)$")
+_TYPES = {
     "nat_gateway": "NAT gateway",
-    "load_balancer": "load balancer",
+    "network_load_balancer": "network load balancer",
+    "gateway_load_balancer": "gateway load balancer",
+    "gateway_load_balancer_endpoint": "gateway load balancer endpoint",
     "vpc_endpoint": "VPC endpoint",
-    "eks_control_plane": "EKS control plane",
+    "trunk": "trunk ENI (security groups for pods)",
+    "branch": "branch ENI (security groups for pods)",
     "lambda": "Lambda",
-    "leaked": "leaked VPC CNI ENI (its instance is gone)",
-    "instance": "EC2 instance",
-    "unknown": "unknown",
+    "efa": "EFA",
+    "transit_gateway": "transit gateway attachment",
 }
-"""Owner key → the words shown to a reader."""
+_DESCRIPTIONS = (
+    ("ELB app/", "application load balancer"),
+    ("ELB net/", "network load balancer"),
+    ("ELB ", "classic load balancer"),
+    ("Amazon EKS ", "EKS control plane"),
+    ("AWS Lambda VPC ENI", "Lambda"),
+    ("Interface for NAT Gateway", "NAT gateway"),
+    ("VPC Endpoint Interface", "VPC endpoint"),
+    ("aws-k8s-trunk-eni", "trunk ENI (security groups for pods)"),
+    ("aws-k8s-branch-eni", "branch ENI (security groups for pods)"),
+)
 
-_LOAD_BALANCER_TYPES = {"network_load_balancer", "gateway_load_balancer"}
-_ENDPOINT_TYPES = {"vpc_endpoint", "gateway_load_balancer_endpoint", "interface_endpoint"}
+
+class BadAddress(ValueError):
+    """The text is not an IPv4 or IPv6 address."""
 
 
 @dataclass(frozen=True)
 class Match:
-    """One thing that holds (or contains) the address."""
+    """One thing that holds the address."""
 
     kind: str
-    """`pod`, `node`, `eni`, `subnet` or `vpc`."""
+    """`pod`, `node`, `eni`."""
     id: str
-    details: dict[str, str] = field(default_factory=dict)
+    detail: str
 
 
-@dataclass(frozen=True)
-class Location:
-    """Everything the bundle says about one address."""
+@dataclass
+class WhereIs:
+    """What the bundle knows of one address."""
 
     ip: str
-    matches: list[Match]
-    notes: list[str]
+    matches: list[Match] = field(default_factory=list)
+    within: list[str] = field(default_factory=list)
+    """`subnet/ID (CIDR)` and `vpc/ID (CIDR)` the address falls in; empty when outside."""
 
-    def as_dict(self) -> dict[str, object]:
+    def as_json(self) -> dict[str, object]:
         return {
             "ip": self.ip,
-            "matches": [{"kind": m.kind, "id": m.id, **m.details} for m in self.matches],
-            "notes": list(self.notes),
+            "matches": [{"kind": m.kind, "id": m.id, "detail": m.detail} for m in self.matches],
+            "within": self.within,
         }
 
 
-def eni_owner(views: Views, eni: EniView) -> str:
-    """Who made the ENI (a key of OWNER_LABELS), from InterfaceType, RequesterId and the
-    description AWS services write. `leaked` only when the bundle lists instances and the VPC
-    CNI ENI's instance is not among them."""
-    kind = eni.interface_type
-    description = eni.description
-    if kind in ("branch", "trunk", "nat_gateway", "lambda"):
-        return kind
-    if (
-        kind in _LOAD_BALANCER_TYPES
-        or description.startswith("ELB ")
-        or (eni.requester_id == "amazon-elb")
-    ):
-        return "load_balancer"
-    if kind in _ENDPOINT_TYPES or description.startswith("VPC Endpoint Interface"):
-        return "vpc_endpoint"
-    if description.startswith("Amazon EKS "):
-        return "eks_control_plane"
-    if description.startswith("AWS Lambda VPC ENI"):
-        return "lambda"
-    made_for = cni_instance(eni)
-    if made_for is not None:
-        known = views.snap.has(f.AWS_INSTANCES)
-        if known and made_for not in views.instances_by_id and eni.status != "in-use":
-            return "leaked"
-        return "vpc-cni"
+def eni_owner(eni: EniView, instances: set[str]) -> str:
+    """Who made the ENI, from its type, description and requester; `leaked` for a VPC CNI ENI
+    whose instance is not in the bundle any more."""
+    made_for = _VPC_CNI_DESCRIPTION.match(eni.description)
+    if made_for:
+        instance = made_for[1]
+        if eni.instance_id is None and instance not in instances:
+            return f"VPC CNI, leaked: made for {instance}, which is gone"
+        return f"VPC CNI (secondary ENI of {instance})"
+    if eni.interface_type in _TYPES:
+        return _TYPES[eni.interface_type]
+    for prefix, owner in _DESCRIPTIONS:
+        if eni.description.startswith(prefix):
+            return owner
     if eni.instance_id:
-        return "instance"
-    return "unknown"
+        return f"instance {eni.instance_id}"
+    if eni.requester_managed and eni.requester_id:
+        return f"an AWS service (requester {eni.requester_id})"
+    return "unattached ENI"
 
 
-def cni_instance(eni: EniView) -> str | None:
-    """The instance a VPC CNI ENI was made for (tag, else `aws-K8S-i-…` description)."""
-    tagged = eni.tags.get(INSTANCE_TAG)
-    if tagged:
-        return tagged
-    if eni.description.startswith(VPC_CNI_DESCRIPTION + "i-"):
-        return eni.description[len(VPC_CNI_DESCRIPTION) :]
-    return None
-
-
-def eni_role(ip: str, eni: EniView) -> str:
-    """How the ENI holds the address: `primary`, `secondary`, `ipv6`, or `prefix <CIDR>`."""
+def _how_held(ip: str, eni: EniView) -> str:
     if ip == eni.primary_ip:
-        return "primary"
-    if ip in eni.secondary_ips:
-        return "secondary"
-    if ip in eni.ipv6_addresses:
-        return "ipv6"
-    for prefix in (*eni.prefixes, *eni.ipv6_prefixes):
-        if ip_in(ip, (prefix,)):
-            return f"prefix {prefix}"
-    return "unknown"
+        return "primary address"
+    if ip in eni.secondary_ips or ip in eni.ipv6_addresses:
+        return "secondary address"
+    prefix = next((p for p in (*eni.prefixes, *eni.ipv6_prefixes) if ip_in(ip, [p])), None)
+    return f"in delegated prefix {prefix}"
 
 
-def _subnet_cidrs(subnet: Subnet) -> list[str]:
-    found = [subnet.CidrBlock] if subnet.CidrBlock else []
-    found += [x.Ipv6CidrBlock for x in subnet.Ipv6CidrBlockAssociationSet or () if x.Ipv6CidrBlock]
-    return found
-
-
-def _vpc_cidrs(vpc: Vpc) -> list[str]:
-    v6 = [x.Ipv6CidrBlock for x in vpc.Ipv6CidrBlockAssociationSet or () if x.Ipv6CidrBlock]
-    return [*vpc.cidrs(), *v6]
-
-
-def _containing(ip: str, cidrs: list[str]) -> str | None:
-    return next((c for c in cidrs if ip_in(ip, (c,))), None)
-
-
-def locate(snap: Snapshot, ip: str) -> Location:
-    """Every pod, node, ENI, subnet and VPC of the bundle that holds or contains `ip`.
-    Raises ValueError when `ip` is not an IPv4 or IPv6 address."""
-    address = parse_ip(ip)
+def locate(snap: Snapshot, text: str) -> WhereIs:
+    """Everything the bundle says holds `text`. Raises BadAddress for a non-address."""
+    address = parse_ip(text.strip())
     if address is None:
-        raise ValueError(f"not an IP address: {ip!r}")
+        raise BadAddress(f"{text!r} is not an IP address")
     ip = str(address)
     views = snap.views
-    matches: list[Match] = []
-    nodes_named: set[str] = set()
+    found = WhereIs(ip)
     for pod in snap.pods:
-        held = {pod.status.podIP, *(p.ip for p in pod.status.podIPs or ())}
-        if ip in held:
-            details = {"node": pod.spec.nodeName or "", "phase": pod.status.phase or ""}
-            if pod.spec.hostNetwork:
-                details["host_network"] = "true"
-            namespace = pod.metadata.namespace or "default"
-            matches.append(Match("pod", f"{namespace}/{pod.metadata.name}", details))
+        held = (pod.status.podIP, *(p.ip for p in pod.status.podIPs or ()))
+        if ip not in held or pod.status.phase in ("Succeeded", "Failed"):
+            continue
+        node = pod.spec.nodeName or "no node"
+        how = "hostNetwork: the node's address" if pod.spec.hostNetwork else "pod IP"
+        found.matches.append(Match("pod", pod_ref(pod), f"{how}, on {node}"))
     for view in views.nodes:
-        addresses = {a.address for a in view.node.status.addresses or ()}
-        if ip in addresses:
-            nodes_named.add(view.name)
-            matches.append(Match("node", view.name, {"instance": view.instance_id or ""}))
-    node_of_instance = {v.instance_id: v.name for v in views.nodes if v.instance_id}
+        if view.internal_ip == ip:
+            found.matches.append(Match("node", view.ref, f"InternalIP of {view.instance_id}"))
+    instances = {i.InstanceId for i in snap.instances}
+    nat_of_eni = {
+        address.NetworkInterfaceId: nat.NatGatewayId
+        for nat in snap.nat_gateways
+        for address in nat.NatGatewayAddresses or ()
+        if address.NetworkInterfaceId
+    }
     for eni in views.enis:
         if not ip_in_eni(ip, eni):
             continue
-        owner = eni_owner(views, eni)
-        details = {
-            "role": eni_role(ip, eni),
-            "owner": owner,
-            "owner_label": OWNER_LABELS[owner],
-            "interface_type": eni.interface_type,
-            "status": eni.status or "",
-            "subnet": eni.subnet_id or "",
-            "instance": eni.instance_id or cni_instance(eni) or "",
-            "node": node_of_instance.get(eni.instance_id or "", ""),
-            "description": eni.description,
-        }
-        matches.append(Match("eni", eni.eni_id, details))
-    notes: list[str] = []
-    subnet = next((s for s in snap.subnets if _containing(ip, _subnet_cidrs(s))), None)
-    if subnet is not None:
-        matches.append(
-            Match(
-                "subnet",
-                subnet.SubnetId,
-                {
-                    "cidr": _containing(ip, _subnet_cidrs(subnet)) or "",
-                    "zone": subnet.AvailabilityZone or "",
-                    "vpc": subnet.VpcId or "",
-                },
-            )
-        )
-    vpc = next((v for v in snap.vpcs if _containing(ip, _vpc_cidrs(v))), None)
-    if vpc is not None:
-        matches.append(Match("vpc", vpc.VpcId, {"cidr": _containing(ip, _vpc_cidrs(vpc)) or ""}))
-    if not any(m.kind in ("pod", "node", "eni") for m in matches):
-        notes.append("no pod, node or ENI in the bundle holds this address")
-    if subnet is None and vpc is None:
-        if snap.vpcs:
-            notes.append("outside the VPC: in no subnet and no VPC CIDR of the bundle")
-        elif snap.subnets:
-            notes.append(
-                f"in no subnet of the bundle (VPC CIDRs unknown: {f.AWS_VPCS} not in the bundle)"
-            )
-        else:
-            notes.append(f"subnets and VPCs unknown: {f.AWS_SUBNETS} and {f.AWS_VPCS} missing")
-    elif subnet is None and vpc is not None:
-        notes.append(f"in VPC {vpc.VpcId} but in none of its subnets in the bundle")
-    return Location(ip, matches, notes)
+        owner = eni_owner(eni, instances)
+        if eni.eni_id in nat_of_eni:
+            owner = f"NAT gateway {nat_of_eni[eni.eni_id]}"
+        attached = f"attached to {eni.instance_id}" if eni.instance_id else eni.status or ""
+        parts = [_how_held(ip, eni), owner, attached]
+        if eni.subnet_id:
+            parts.append(f"subnet {eni.subnet_id}")
+        found.matches.append(Match("eni", eni.eni_id, "; ".join(p for p in parts if p)))
+    for subnet in snap.subnets:
+        if ip_in(ip, [subnet.CidrBlock]):
+            found.within.append(f"subnet/{subnet.SubnetId} ({subnet.CidrBlock})")
+    for vpc in snap.vpcs:
+        cidr = next((c for c in vpc.cidrs() if ip_in(ip, [c])), None)
+        if cidr:
+            found.within.append(f"vpc/{vpc.VpcId} ({cidr})")
+    return found

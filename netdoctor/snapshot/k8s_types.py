@@ -126,6 +126,7 @@ class PodSpec(Struct):
     nodeName: str | None = None
     hostNetwork: bool | None = None
     serviceAccountName: str | None = None
+    nodeSelector: dict[str, str] | None = None
 
 
 class PodMeta(Struct):

@@ -20,6 +20,7 @@ B = base()
 # the pod subnets the script adds, ids from their names
 PODS_A = f"subnet/{stable_id('subnet', f'{B.cluster}-pods-a')}"  # 100.64.0.0/19, eu-central-1a
 SMALL_PODS_C = f"subnet/{stable_id('subnet', f'{B.cluster}-pods-c')}"  # 100.64.96.0/27, 1c
+DELETED = f"subnet/{stable_id('subnet', 'deleted-pod-subnet-b')}"
 NODE_SGS = f"({B.cluster_sg}, sg-055de5d53eb037320)"  # the base nodes' primary ENI groups
 
 
@@ -59,6 +60,16 @@ CASES = {
                 f"spec.subnet {PODS_A[7:]} (100.64.0.0/19) is in eu-central-1a",
                 f"{NODE_B} is in eu-central-1b",
             ),
+        )
+    ],
+    # A deleted subnet blocks every new pod of the nodes selecting it: critical.
+    "fail-eniconfig-subnet-deleted": [
+        Expect(
+            "critical",
+            f"ENIConfig eu-central-1b names subnet {DELETED[7:]}, which is not among the VPC's "
+            "subnets: the 1 node(s) selecting it get no pod ENIs",
+            ("eniconfig/eu-central-1b", DELETED, NODE_B),
+            (f"eniconfig/eu-central-1b: spec.subnet {DELETED[7:]}", "mistyped, deleted"),
         )
     ],
     "fail-eniconfig-subnet-short": [

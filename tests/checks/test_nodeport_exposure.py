@@ -142,6 +142,19 @@ CASES: dict[str, list[Expected]] = {
             NODE_SG,
         ),
     ],
+    # The same open rule, but one port for an instance-mode NLB's clients: the controller's
+    # design, named as info, not "the whole internet to the NodePort range".
+    "fail-nlb-instance-client-rule": [
+        Expected(
+            "info",
+            "Service shop/good-mqtt-nlb's instance-mode NLB admits its clients (0.0.0.0/0) to "
+            f"NodePort 31883 on node security group {NODE_SG}",
+            ("service/shop/good-mqtt-nlb", f"security-group/{NODE_SG}"),
+            (f"{NODE_SG} inbound rule: tcp 31883-31883 from 0.0.0.0/0", "loadBalancerSourceRanges"),
+            "good-mqtt-nlb",
+            NODE_SG,
+        ),
+    ],
 }
 PASSING = ["pass-nodeport-behind-instance-alb", "pass-ip-mode-alb-on-clusterip"]
 

@@ -73,6 +73,16 @@ CASES = {
             ),
         )
     ],
+    # The same finding on its own; in the report, the pods it keeps Pending make it critical
+    # (tests/checks/test_platforms.py).
+    "fail-max-pods-left-at-secondary-pods-pending": [
+        Expect(
+            "info",
+            "Prefix delegation is on but 3 m6i.large node(s) still allow only 29 pods",
+            PD_NODES,
+            ("kubelet max-pods (status.allocatable.pods) = 29", "recommended max-pods 110"),
+        )
+    ],
     "fail-max-pods-raised-without-pd": [
         Expect(
             "warning",

@@ -105,6 +105,32 @@ CASES: dict[str, list[Expected]] = {
             "m6i.large",
         ),
     ],
+    # Nodes do offer branch ENIs; the pods' nodeSelector pins them to the one that cannot
+    # trunk. The title names the selector instead of contradicting the evidence.
+    "fail-sgp-pods-pinned-to-t3": [
+        Expected(
+            "critical",
+            "2 pod(s) matched by SecurityGroupPolicy shop/bad-payments-db-access are Pending: "
+            "their nodeSelector node.kubernetes.io/instance-type=t3.large excludes the 2 node(s) "
+            f"offering {POD_ENI}",
+            (
+                "securitygrouppolicy/shop/bad-payments-db-access",
+                "pod/shop/payments-df384ae97c-k2x9p",
+                "pod/shop/payments-df384ae97c-q7w4m",
+            ),
+            (f"nodes offering {POD_ENI}: {A}, {B}", f"node/{C}: {POD_ENI} absent; t3.large"),
+            (C,),
+            "t3.large",
+        ),
+        Expected(
+            "warning",
+            f"Node {C} (t3.large) cannot hold a trunk ENI",
+            (f"node/{C}",),
+            ("t3.large (bundle): hypervisor nitro; t-family types have no trunk",),
+            (C,),
+            "t3.large",
+        ),
+    ],
     "fail-sgp-pods-pending": [
         Expected(
             "critical",

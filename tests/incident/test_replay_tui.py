@@ -15,6 +15,9 @@ from tests.incident.conftest import CHECKS, DEMO, NODE_A, NODE_D, SUBNET_A
 
 
 def replay_app(**options) -> ReplayApp:
+    """The replay over the demo, opening on frame 1 (without `start` it opens on the worst
+    frame: test_replay_habits.py)."""
+    options.setdefault("start", "first")
     return make_replay_app(
         DEMO,
         checks_dirs=[CHECKS],

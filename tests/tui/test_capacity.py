@@ -34,11 +34,13 @@ async def test_capacity_bars_show_nodes_and_subnets_with_the_overloaded_in_red()
             BAD_NODE,
             "m6i.large · eu-central-1a",
             "max-pods 58 > ENI/IP 29: 29 pods could get no IP",
+            "subnet: 12 free IPs",
         ]
         assert "bold red" in _styles(name)
         lines = bars.plain.splitlines()
-        assert [line.split()[0] for line in lines] == ["pods", "max-pods", "ENI/IP"]
-        assert [int(line.split()[-1]) for line in lines] == [10, 58, 29]
+        assert [line.split()[0] for line in lines] == ["pods", "max-pods", "ENI/IP", "subnet"]
+        assert [line.split()[2] for line in lines] == ["10", "58", "29", "29"]
+        assert lines[2].endswith("◀")  # ENI/IP binds first (the subnet's 12 + 10 idle reach 29)
         # Drawn to one scale (58): the ENI/IP bar is half the max-pods bar.
         assert lines[1].count("█") == 36 and lines[2].count("█") == 18
         healthy, _ = nodes.get_row("node/ip-192-168-157-85.eu-central-1.compute.internal")
@@ -103,4 +105,64 @@ async def test_with_prefix_delegation_subnets_show_free_28_blocks(tmp_path: Path
         # A /19 holds 512 aligned /28 blocks. Taken: the first and the last (AWS-reserved
         # addresses) and the 13 blocks that the subnet's 21 ENI addresses fall in (the node's
         # two ENIs and the EKS control-plane ENI; some share a block): 512 - 15 = 497.
-        assert room.plain.splitlines() == ["497 of 512", "free /28 blocks"]
+        assert room.plain.splitlines() == ["497 of 512", "free /28"]
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "bundles"
+
+
+async def _capacity_of(bundle: Path, checks: tuple[str, ...]):
+    from netdoctor.frontends.tui.app import make_app
+
+    app = make_app(bundle, only=checks, plugins=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CapacityScreen)
+        nodes = screen.query_one("#node-capacity", DataTable)
+        return [(row, *nodes.get_row(row.ref)) for row in screen.rows]
+
+
+async def test_the_node_whose_subnet_ran_dry_is_on_top_and_red_with_the_subnet_binding() -> None:
+    node = "node/ip-192-168-192-10.eu-central-1.compute.internal"
+    rows = await _capacity_of(
+        FIXTURES / "pod-ip-capacity" / "fail-ip-assign-subnet-exhausted", ("pod-ip-capacity",)
+    )
+    first, name, bars = rows[0]
+    assert first.ref == node  # the node the critical finding names
+    assert first.binding == "subnet" and first.headroom == 0
+    assert "bold red" in _styles(name)
+    assert "subnet: 7 free IPs < next request 10" in name.plain
+    subnet_line = bars.plain.splitlines()[3]
+    assert subnet_line.startswith("subnet") and subnet_line.endswith("◀")
+    # not `pods 22 / max-pods 29 / ENI/IP 29` with nothing in red: the subnet is the limit
+    assert subnet_line.split()[2] == "22"
+
+
+async def test_no_free_28_under_prefix_delegation_is_the_binding_limit_not_a_roomy_eni() -> None:
+    node = "node/ip-192-168-210-20.eu-central-1.compute.internal"
+    rows = await _capacity_of(
+        FIXTURES / "prefix-delegation" / "fail-fragmented-subnet-pods-stuck",
+        ("pod-ip-capacity", "prefix-delegation"),
+    )
+    first, name, bars = rows[0]
+    assert first.ref == node
+    assert first.subnet_unit == "free /28" and first.subnet_free == 0
+    assert first.binding == "subnet" and first.headroom == 0
+    assert "bold red" in _styles(name) and "0 free /28" in name.plain
+    lines = bars.plain.splitlines()
+    assert lines[2].split()[2] == "434" and not lines[2].endswith("◀")  # ENI/IP not the limit
+    assert lines[3].endswith("◀")
+
+
+async def test_a_node_a_critical_finding_names_is_listed_first_in_red() -> None:
+    # ENI attachment fails on this node: the numbers alone leave it roomy, the finding does not.
+    node = "node/ip-192-168-157-85.eu-central-1.compute.internal"
+    rows = await _capacity_of(
+        FIXTURES / "pod-ip-capacity" / "fail-ip-assign-eni-attach-failing", ("pod-ip-capacity",)
+    )
+    first, name, _ = rows[0]
+    assert first.ref == node and "bold red" in _styles(name)
+    assert all("bold red" not in _styles(other) for _, other, _ in rows[1:])

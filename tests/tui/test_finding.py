@@ -59,7 +59,8 @@ async def test_detail_shows_the_finding_and_its_playbook_filled_with_real_ids() 
         assert isinstance(app.screen, TriageScreen)
 
 
-async def test_y_copies_the_selected_command_and_says_so() -> None:
+async def test_y_sends_the_selected_command_and_says_what_it_did(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
     app = sample_app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await _open_first_finding(pilot)
@@ -71,8 +72,29 @@ async def test_y_copies_the_selected_command_and_says_so() -> None:
         await pilot.press("down", "y")
         await pilot.pause()
         assert app.clipboard == screen.commands[1]
-        messages = [n.message for n in app._notifications]
-        assert messages[-1] == f"Copied: kubectl describe node {NODE}  (+1 lines)"
+        message = [n.message for n in app._notifications][-1]
+        assert message.startswith(
+            f"Sent to the terminal's clipboard (OSC 52): kubectl describe node {NODE}  (+1 lines)"
+        )
+        assert "If nothing arrived" in message and "press w" in message
+        assert "Copied" not in message
+        await pilot.press("w")
+        await pilot.pause()
+        written = tmp_path / "netdoctor-tui-sample-2.sh"
+        assert written.read_text().endswith(screen.commands[1] + "\n")
+        assert "(read-only)" in written.read_text().splitlines()[0]
+
+
+async def test_commands_are_grouped_by_section_and_fix_marked_as_changing_things() -> None:
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_first_finding(pilot)
+        commands = screen.query_one("#commands", OptionList)
+        lines = [str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)]
+        assert lines[0] == "Confirm  read-only"
+        assert lines[3] == "Fix  changes things"
+        assert lines[4].startswith("! aws ec2 describe-route-tables")
+        assert [e.changes for e in screen.entries] == [False, False, True]
 
 
 async def test_a_missing_playbook_is_said_not_crashed_on(tmp_path) -> None:

@@ -144,9 +144,9 @@ async def test_thousands_of_findings_stay_usable() -> None:
         table = app.screen.query_one(FindingsTable)
         assert table.row_count == 3000
         # Worst first: the 1,000 critical ones (every third finding, from 0002) lead.
-        assert table.get_row_at(0)[2].plain.startswith("Finding 0002: pod ünïcødé-名前-2")
+        assert table.get_row_at(0)[3].plain.startswith("Finding 0002: pod ünïcødé-名前-2")
         assert all(
-            len(table.get_row_at(i)[3].plain) <= table.columns["resource"].width
+            len(table.get_row_at(i)[4].plain) <= table.columns["resource"].width
             for i in (0, 1500, 2999)
         )
         await pilot.press("end", "enter")
@@ -157,4 +157,4 @@ async def test_thousands_of_findings_stay_usable() -> None:
         await pilot.press("slash", *"2999")
         await pilot.pause()
         assert table.row_count == 1
-        assert table.get_row_at(0)[2].plain.startswith("Finding 2999")
+        assert table.get_row_at(0)[3].plain.startswith("Finding 2999")

@@ -75,7 +75,7 @@ def test_tui_in_tmux_opens_a_finding_and_its_playbook_commands() -> None:
             session, "RECORDED", "6 findings", "CRITICAL", "collect it: kubectl get security"
         )
         assert "cluster orbit-dev · eu-central-1 · captured 2025-10-18T07:55:11Z" in triage
-        assert "VPC CNI v1.20.1" in triage
+        assert "vpc-cni v1.20.1 (secondary-ip) · IPv4" in triage  # the platform the checks saw
         assert "collect it: kubectl get securitygrouppolicies.vpcresources.k8s.aws" in triage
         _tmux("send-keys", "-t", session, "Enter")
         # The playbook (kept beside the plug-in check) with its commands filled in.

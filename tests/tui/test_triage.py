@@ -31,12 +31,13 @@ async def test_findings_are_listed_worst_first_with_every_check_status() -> None
         table = _table(app)
         assert table.row_count == 6
         first = table.get_row_at(0)
-        assert first[0].plain == "CRITICAL"
-        assert first[1].plain == "tui-sample"
+        assert first[0].plain == "[1]"  # the report's number: `--finding 1`
+        assert first[1].plain == "CRITICAL"
+        assert first[2].plain == "tui-sample"
         title = app.state.rows[0].finding.title
         assert title.startswith("Subnet subnet-0c3e4e30d4d93c4b6 has 12 free IPs")
-        assert shows(first[2], title)
-        assert shows(first[3], "subnet/subnet-0c3e4e30d4d93c4b6")
+        assert shows(first[3], title)
+        assert shows(first[4], "subnet/subnet-0c3e4e30d4d93c4b6")
         statuses = {cid: row.status for cid, row in app.state.checks.items()}
         assert statuses == {
             "tui-sample": Status.FAIL,
@@ -71,24 +72,62 @@ async def test_text_filter_keeps_matching_findings_and_escape_clears_it() -> Non
         await pilot.pause()
         table = _table(app)
         assert table.row_count == 1
-        assert shows(table.get_row_at(0)[3], "nat-gateway/nat-0584bbe9ff799a597")
+        assert shows(table.get_row_at(0)[4], "nat-gateway/nat-0584bbe9ff799a597")
         assert "1 of 6 findings" in str(app.screen.query_one("#filter-status").render())
         await pilot.press("enter", "escape")
         await pilot.pause()
         assert table.row_count == 6
 
 
-async def test_severity_key_cycles_all_critical_warning_info() -> None:
+async def test_severity_key_cycles_a_threshold_critical_then_warning_and_worse() -> None:
     app = sample_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         table = _table(app)
-        seen = []
-        for _ in range(4):
+        seen, status = [], []
+        for _ in range(3):
             await pilot.press("s")
             await pilot.pause()
-            seen.append({table.get_row_at(i)[0].plain for i in range(table.row_count)})
-        assert seen == [{"CRITICAL"}, {"WARNING"}, {"INFO"}, {"CRITICAL", "WARNING", "INFO"}]
+            seen.append({table.get_row_at(i)[1].plain for i in range(table.row_count)})
+            status.append(str(app.screen.query_one("#filter-status").render()))
+        assert seen == [{"CRITICAL"}, {"CRITICAL", "WARNING"}, {"CRITICAL", "WARNING", "INFO"}]
+        assert ["severity: critical" in status[0], "severity: ≥ warning" in status[1]] == [
+            True,
+            True,
+        ]
+
+
+async def test_findings_carry_the_reports_numbers() -> None:
+    from netdoctor.frontends.cli import main
+
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = _table(app)
+        numbers = [table.get_row_at(i)[0].plain for i in range(table.row_count)]
+        assert numbers == [f"[{i}]" for i in range(1, table.row_count + 1)]
+        report = app.state.report
+        assert report is not None
+        # row N of the table is finding N of the report (what `--finding N` takes)
+        for i, row in enumerate(app.state.rows, start=1):
+            _, finding = report.finding(i)
+            assert finding.title == row.finding.title
+    assert main  # the CLI prints the same numbers: tests/unit/test_report_text.py
+
+
+async def test_a_consequence_is_marked_under_its_cause() -> None:
+    from tests.conftest import REPO
+
+    nat = REPO / "fixtures" / "root-causes" / "nat-failed"
+    app = sample_app(nat, only=("egress-snat-route", "private-endpoint-access"), builtin=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = _table(app)
+        rows = [[c.plain for c in table.get_row_at(i)] for i in range(table.row_count)]
+    assert [(r[0], r[2], r[3].startswith("↳ ")) for r in rows] == [
+        ("[1]", "egress-snat-route", False),
+        ("[2]", "private-endpoint-access", True),
+    ]
 
 
 async def test_enter_on_a_check_shows_only_its_findings() -> None:
@@ -102,8 +141,8 @@ async def test_enter_on_a_check_shows_only_its_findings() -> None:
         await pilot.pause()
         table = _table(app)
         assert table.row_count == 1
-        assert table.get_row_at(0)[1].plain == "pod-ip-capacity"
-        assert shows(table.get_row_at(0)[3], f"node/{BAD_NODE}")
+        assert table.get_row_at(0)[2].plain == "pod-ip-capacity"
+        assert shows(table.get_row_at(0)[4], f"node/{BAD_NODE}")
         await pilot.press("enter")
         await pilot.pause()
         assert table.row_count == 7

@@ -99,9 +99,10 @@ def test_the_finding_fills_the_misplaced_nat_and_only_its_option_prints() -> Non
 
 
 def test_finding_numbers_are_the_report_s() -> None:
-    code, out, err = _playbook("egress-snat-route", "--bundle", "fixtures/demo", "--finding", "2")
+    # [2] and [3] are pod-ip-capacity consequences ranked under custom-networking's [1]
+    code, out, err = _playbook("egress-snat-route", "--bundle", "fixtures/demo", "--finding", "4")
     assert code == 0, err
-    assert "Filled from finding 2 of fixtures/demo: CRITICAL Subnet subnet-04e2a9587c5ead4ba" in out
+    assert "Filled from finding 4 of fixtures/demo: CRITICAL Subnet subnet-04e2a9587c5ead4ba" in out
     code, _, err = _playbook("egress-snat-route", "--bundle", "fixtures/demo", "--finding", "1")
     assert code == 2
     assert err == (

@@ -57,7 +57,10 @@ def test_demo_fits_the_terminal_and_keeps_every_id_whole(columns: int) -> None:
             for ref in finding["resources"]:
                 assert ref in lines, f"{ref} not printed whole on a line of its own"
             n = finding["index"]
-            assert f"[{n}] {finding['severity'].upper()} {result['check']}" in lines
+            heading = f"[{n}] {finding['severity'].upper()} {result['check']}"
+            if finding.get("caused_by"):  # a consequence, indented under its cause
+                heading += f"  caused by [{finding['caused_by']}]"
+            assert heading in lines
             playbook = finding["playbook"]
             command = f"netdoctor playbook {playbook} --bundle fixtures/demo --finding {n}"
             expected.append((n, command))
@@ -86,9 +89,10 @@ def test_demo_reads_top_to_bottom() -> None:
         "      - the node(s) select ENIConfig 'eu-central-1c' (label",
         "        topology.kubernetes.io/zone); no ENIConfig has that name",
     ]
-    assert lines[-1] == "26 problems in 7 of 7 checks (worst: critical)."
+    assert lines[-1] == "23 problems, 3 consequences in 7 of 7 checks (worst: critical)."
     # the findings come in display order
-    numbers = [int(line[1:].split("]")[0]) for line in lines if line.startswith("[")]
+    headings = [line.lstrip() for line in lines if line.lstrip().startswith("[")]
+    numbers = [int(line[1:].split("]")[0]) for line in headings]
     assert numbers == list(range(1, 27))
 
 
@@ -182,7 +186,7 @@ def test_markdown_numbers_findings_and_lists_collect_commands(tmp_path: Path) ->
     out = run_cli("check", DEMO, "-o", "markdown", cwd=REPO).out
     assert "### 1. CRITICAL · `custom-networking`" in out
     assert "Fix: `netdoctor playbook custom-networking --bundle fixtures/demo --finding 1`" in out
-    assert "**26 problems in 7 of 7 checks \\(worst: critical\\).**" in out
+    assert "**23 problems, 3 consequences in 7 of 7 checks \\(worst: critical\\).**" in out
     bundle, plugin = _partial_bundle(tmp_path)
     partial = run_cli("check", str(bundle), *plugin, "-o", "markdown").out
     assert "## Could not run" in partial

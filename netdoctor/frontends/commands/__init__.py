@@ -41,13 +41,13 @@ COMMANDS: dict[str, Command] = {
         "netdoctor.frontends.commands.playbook",
         "print a remediation playbook",
     ),
+    "whereis": Command(
+        "netdoctor.frontends.commands.whereis",
+        "who holds an IP address: pod, node, ENI (primary, secondary, prefix), owner, subnet",
+    ),
     "max-pods": Command(
         "netdoctor.frontends.commands.max_pods",
         "compute max-pods for instance types",
-    ),
-    "whereis": Command(
-        "netdoctor.frontends.commands.whereis",
-        "find the pod, node, ENI and subnet that hold an IP address",
     ),
     "what-if": Command(
         "netdoctor.frontends.commands.what_if",
@@ -68,6 +68,10 @@ COMMANDS: dict[str, Command] = {
     "synth": Command(
         "netdoctor.frontends.commands.synth",
         "generate a realistic synthetic bundle (demos, load tests, benchmarks)",
+    ),
+    "mcp": Command(
+        "netdoctor.frontends.commands.mcp",
+        "serve the checks as read-only MCP tools for AI agents (stdio)",
     ),
 }
 """Every subcommand, in --help order."""

@@ -7,7 +7,7 @@ import sys
 
 from netdoctor.errors import UsageError
 from netdoctor.frontends.commands import summary
-from netdoctor.playbooks import Playbook, get_playbook, load_playbooks
+from netdoctor.playbooks import Playbook, finding_params, get_playbook, load_playbooks
 
 DESCRIPTION = """\
 Print a playbook as Markdown (rendered on a terminal, plain when piped).
@@ -95,11 +95,7 @@ def _from_bundle(args: argparse.Namespace, playbook_id: str) -> tuple[dict[str, 
             f"({printable(finding.title)}); its playbook is {finding.playbook!r}, not "
             f"{playbook_id!r}" + (f": run {hint}" if hint else "")
         )
-    params = dict(finding.params)
-    if report.snapshot.cluster:
-        params.setdefault("cluster", report.snapshot.cluster)
-    if report.snapshot.region:
-        params.setdefault("region", report.snapshot.region)
+    params = finding_params(finding, report.snapshot)
     intro = (
         f"Filled from finding {finding.index} of {markdown_text(args.bundle)}: "
         f"{finding.severity.value.upper()} {markdown_text(finding.title)}"

@@ -32,7 +32,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--frame",
         metavar="N|TIME",
         help="open at this frame: its number, first/last, a time (RFC 3339 or HH:MM:SS) or "
-        "+DURATION after the first frame",
+        "+DURATION after the first frame (default: the first frame in the incident's worst "
+        "state, once every frame is checked; w jumps there)",
     )
     add_check_selection(parser)
     add_bundle_options(parser)

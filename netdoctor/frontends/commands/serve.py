@@ -8,11 +8,18 @@ import gc
 import shlex
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from netdoctor.errors import UsageError
 from netdoctor.frontends.commands import summary
 from netdoctor.frontends.interrupts import sigterm_interrupts
+
+if TYPE_CHECKING:
+    from netdoctor.snapshot.archive import SizeLimits
+    from netdoctor.snapshot.bundle import Bundle
 
 DEFAULT_KUBECONFIG = "netdoctor-serve.kubeconfig"
 
@@ -27,7 +34,9 @@ lacks are not served. AGE columns count from the bundle's meta.json captured_at.
 
 EPILOG = """\
 example:
-  netdoctor serve incident.tar.gz &
+  netdoctor serve bundle.tar.gz &
+  netdoctor serve incident/ --frame 7 &     # one frame of a recorded incident
+  netdoctor serve --demo --frame 5 &        # the demo incident's frame 5
   export KUBECONFIG=$PWD/netdoctor-serve.kubeconfig
   kubectl get nodes
   kubectl get pods -A --field-selector spec.nodeName=ip-10-0-1-5.ec2.internal
@@ -46,7 +55,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "bundle", metavar="BUNDLE", help="snapshot bundle: a directory, .tar.gz, .tgz or .zip"
+        "bundle",
+        metavar="BUNDLE",
+        nargs="?",
+        help="snapshot bundle (a directory, .tar.gz, .tgz or .zip) or a recorded incident",
+    )
+    parser.add_argument(
+        "--frame",
+        metavar="N|TIME",
+        help="with a recorded incident: the frame to serve (N, first/last or a time, as for "
+        "`netdoctor check --frame`; default: the last frame)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="serve the demo incident that ships with netdoctor (instead of BUNDLE)",
     )
     parser.add_argument(
         "--port",
@@ -81,8 +104,8 @@ def run(args: argparse.Namespace) -> int:
     from netdoctor.frontends.serve.kubeconfig import is_ours, write_kubeconfig
     from netdoctor.frontends.serve.server import BundleApiServer, RequestRecord
     from netdoctor.report.escape import printable
-    from netdoctor.sources.open import open_path
 
+    source = _source(args)
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
     kubeconfig = Path(args.kubeconfig).expanduser().absolute()
@@ -102,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     # on big bundles, and no multi-second GC pauses mid-request later).
     gc.disable()
     try:
-        with open_path(args.bundle, size_limits(args)) as bundle:
+        with _open(source, args.frame, size_limits(args)) as (bundle, label):
             server = BundleApiServer.from_loader(
                 bundle.read_json,
                 port=args.port,
@@ -127,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             except OSError as exc:
                 raise UsageError(f"cannot write {kubeconfig}: {exc.strerror or exc}") from exc
-            _announce(args.bundle, server.url, written, [k.plural for k in server.kinds])
+            _announce(label, server.url, written, [k.plural for k in server.kinds])
             while True:
                 time.sleep(3600)  # the server answers from its threads until a signal
     except KeyboardInterrupt:
@@ -136,6 +159,48 @@ def run(args: argparse.Namespace) -> int:
         server.stop()
     print("netdoctor serve: stopped", file=sys.stderr)
     return 0
+
+
+def _source(args: argparse.Namespace) -> str:
+    """BUNDLE, or the demo incident with `--demo`.
+
+    Raises:
+        UsageError: neither or both given.
+    """
+    if args.demo:
+        from netdoctor.resources import builtin_path
+        from netdoctor.sources.incident.builtin import demo_incident
+
+        if args.bundle:
+            raise UsageError("give BUNDLE or --demo, not both")
+        return str(demo_incident() or builtin_path("demo"))
+    if not args.bundle:
+        raise UsageError("serve needs BUNDLE (a bundle or a recorded incident) or --demo")
+    return str(args.bundle)
+
+
+@contextmanager
+def _open(source: str, frame: str | None, limits: SizeLimits) -> Iterator[tuple[Bundle, str]]:
+    """The bundle to serve and how to name it: a bundle as it is, or one frame of an
+    incident (`--frame`, default the last).
+
+    Raises:
+        UsageError: `--frame` on a single bundle, or no such frame.
+    """
+    from netdoctor.sources.incident.reader import is_incident, open_incident
+    from netdoctor.sources.open import open_path
+
+    if not is_incident(source):
+        if frame:
+            raise UsageError("--frame needs a recorded incident; BUNDLE is a single snapshot")
+        with open_path(source, limits) as bundle:
+            yield bundle, source
+        return
+    with open_incident(source, limits) as incident:
+        chosen = incident.select(frame) if frame else incident.last
+        label = f"{source} frame {chosen.number} of {len(incident)}"
+        with incident.open_bundle(chosen.number) as bundle:
+            yield bundle, label
 
 
 def _announce(bundle: str, url: str, kubeconfig: Path, kinds: list[str]) -> None:

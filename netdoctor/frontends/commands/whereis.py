@@ -1,22 +1,23 @@
-"""`netdoctor whereis BUNDLE IP…`: which pod, node, ENI and subnet hold an address."""
+"""`netdoctor whereis BUNDLE IP…`: who holds an IP address in the bundle."""
 
 from __future__ import annotations
 
 import argparse
+import json
 
 from netdoctor.frontends.commands import summary
 from netdoctor.frontends.commands.common import add_bundle_options
 
 DESCRIPTION = """\
-For each IP address: the pods holding it (status.podIP / podIPs), the node with it as an
-address, the ENI holding it and how (primary, secondary, or inside a delegated /28 or IPv6 /80
-prefix), who owns that ENI (VPC CNI, branch/trunk ENI, NAT gateway, load balancer, VPC
-endpoint, EKS control plane, Lambda, EC2 instance, or leaked: a VPC CNI ENI whose instance is
-gone), and the subnet and VPC CIDR it falls in. An address nothing holds still gets its subnet,
-or a note that it lies outside the VPC.
+For each IP: the pods holding it (status.podIP; hostNetwork pods share their node's), the node
+whose InternalIP it is, the ENI holding it and how (primary address, secondary address, or inside
+a delegated /28 or IPv6 /80 prefix), the ENI's owner (VPC CNI, trunk/branch ENI, NAT gateway,
+load balancer, VPC endpoint, EKS control plane, Lambda, or a leaked VPC CNI ENI whose instance is
+gone) and its subnet. An address nobody holds is placed in its subnet or VPC CIDR, or said to be
+outside the VPC.
 
-JSON (-o json): a list, one object per IP: {"ip", "matches": [{"kind", "id", …}], "notes"}.
-Exit status: 0, or 2 for a bad address or bundle."""
+Exit status: 0 every address is held by something, 1 some address is held by nothing the bundle
+knows, 2 bad input."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -37,46 +38,28 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from netdoctor.errors import UsageError
-    from netdoctor.explore.whereis import locate
-    from netdoctor.facts.addresses import parse_ip
+    from netdoctor.explore.whereis import BadAddress, WhereIs, locate
     from netdoctor.frontends.commands.common import open_snapshot
     from netdoctor.report.escape import printable
 
-    for ip in args.ips:
-        if parse_ip(ip) is None:
-            raise UsageError(f"not an IP address: {printable(ip)!r}")
+    found: list[WhereIs] = []
     with open_snapshot(args.bundle, args) as snap:
-        found = [locate(snap, ip) for ip in args.ips]
+        for text in args.ips:
+            try:
+                found.append(locate(snap, text))
+            except BadAddress as exc:
+                raise UsageError(printable(str(exc))) from None
     if args.format == "json":
-        import orjson
-
-        print(orjson.dumps([x.as_dict() for x in found], option=orjson.OPT_INDENT_2).decode())
-        return 0
-    for location in found:
-        print(location.ip)
-        for match in location.matches:
-            print("  " + printable(_line(match.kind, match.id, match.details)))
-        for note in location.notes:
-            print("  " + printable(note))
-    return 0
-
-
-def _line(kind: str, ident: str, d: dict[str, str]) -> str:
-    if kind == "pod":
-        extra = ", host network" if d.get("host_network") else ""
-        return f"pod {ident} on node {d['node'] or '?'} ({d['phase'] or '?'}{extra})"
-    if kind == "node":
-        return f"node {ident}" + (f" (instance {d['instance']})" if d.get("instance") else "")
-    if kind == "eni":
-        where = [f"subnet {d['subnet']}"] if d["subnet"] else []
-        if d["node"]:
-            where.append(f"node {d['node']}")
-        elif d["instance"]:
-            where.append(f"instance {d['instance']}")
-        return (
-            f"ENI {ident}: {d['role']} address, owner {d['owner_label']}, "
-            f"{d['status'] or 'status unknown'}" + (f"; {', '.join(where)}" if where else "")
-        )
-    if kind == "subnet":
-        return f"subnet {ident} ({d['cidr']}, {d['zone'] or '?'}, VPC {d['vpc'] or '?'})"
-    return f"VPC {ident} ({d['cidr']})"
+        print(json.dumps([f.as_json() for f in found], indent=2))
+    else:
+        for n, where in enumerate(found):
+            if n:
+                print()
+            print(where.ip)
+            for match in where.matches:
+                print(printable(f"  {match.kind} {match.id}: {match.detail}"))
+            if not where.matches:
+                print("  held by nothing in the bundle")
+            places = ", ".join(where.within) or "outside every subnet and VPC CIDR in the bundle"
+            print(printable(f"  within: {places}"))
+    return 0 if all(f.matches for f in found) else 1

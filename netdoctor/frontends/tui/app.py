@@ -28,15 +28,19 @@ from netdoctor.frontends.tui.messages import (
     RunCompleted,
     SnapshotLoaded,
 )
+from netdoctor.frontends.tui.prompt_commands import run_prompt
 from netdoctor.frontends.tui.screens.capacity import CapacityScreen
 from netdoctor.frontends.tui.screens.error import ErrorScreen
 from netdoctor.frontends.tui.screens.export import ExportScreen
 from netdoctor.frontends.tui.screens.finding import FindingScreen
 from netdoctor.frontends.tui.screens.help import HelpScreen
 from netdoctor.frontends.tui.screens.inspector import InspectorScreen
+from netdoctor.frontends.tui.screens.prompt import PromptScreen
 from netdoctor.frontends.tui.screens.triage import TriageScreen
 from netdoctor.frontends.tui.state import CheckInfo, RunState
 from netdoctor.frontends.tui.widgets.header import header_text
+from netdoctor.models import Severity
+from netdoctor.report.escape import printable
 from netdoctor.snapshot.archive import SizeLimits
 from netdoctor.snapshot.snapshot import Snapshot
 
@@ -57,8 +61,10 @@ class NetdoctorApp(App[None]):
     CSS_PATH = "styles/app.tcss"
     TITLE = "netdoctor"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
+        Binding("q", "back_or_quit", "Back/Quit"),
         Binding("escape", "back", "Back"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("colon", "prompt", "Command", key_display=":"),
         Binding("question_mark", "help", "Help"),
         Binding("c", "capacity", "Capacity"),
         Binding("e", "export", "Export"),
@@ -97,7 +103,9 @@ class NetdoctorApp(App[None]):
         snap = self.plan.open()
         snap.responsive = True  # decode big files in slices: the screen keeps answering keys
         infos = [CheckInfo.of(c) for c in checks]
-        self.post_message(SnapshotLoaded(run, snap, snap.info, cni_version(snap), infos))
+        # The header names the platform (CNI, its modes, IP family, node kinds) from the start.
+        info = snap.info.model_copy(update={"platform": snap.views.platform.info()})
+        self.post_message(SnapshotLoaded(run, snap, info, cni_version(snap), infos))
         results = {}
         # Cheap checks first, each decoding only what it reads: first findings show sooner.
         order = cheapest_first(checks, snap)
@@ -134,7 +142,13 @@ class NetdoctorApp(App[None]):
 
     def on_load_warned(self, message: LoadWarned) -> None:
         if message.run == self.run_number:
-            self.notify(message.text, title="Check not loaded", severity="warning", timeout=10)
+            self.notify(
+                printable(message.text),
+                title="Check not loaded",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -148,7 +162,7 @@ class NetdoctorApp(App[None]):
             title = error.title if isinstance(error, NetdoctorError) else "Internal error"
             self.push_screen(ErrorScreen(title, error_line(error)))
         else:
-            self.notify(error_line(error), severity="error", timeout=10)
+            self.notify(printable(error_line(error)), severity="error", timeout=10, markup=False)
 
     # --- navigation ------------------------------------------------------------------------
 
@@ -183,6 +197,48 @@ class NetdoctorApp(App[None]):
         if len(self.screen_stack) > 2 and not isinstance(self.screen, ErrorScreen):
             self.pop_screen()
 
+    async def action_back_or_quit(self) -> None:
+        """`q` as in k9s: back one screen, quit from the top one (and from the error screen)."""
+        if len(self.screen_stack) > 2 and not isinstance(self.screen, ErrorScreen):
+            self.pop_screen()
+        else:
+            await self.action_quit()
+
+    def action_top(self) -> None:
+        """Back to the triage screen (the replay's, for an incident)."""
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, ErrorScreen):
+            self.pop_screen()
+
+    @property
+    def is_replay(self) -> bool:
+        """True for a recorded incident (the replay app)."""
+        return False
+
+    def action_prompt(self) -> None:
+        """The `:` prompt: `:capacity`, `:replay`, `:find IP`, `:check ID`, `:q`."""
+        if isinstance(self.screen, PromptScreen):
+            return
+
+        def run(line: str | None) -> None:
+            if line:
+                run_prompt(self, line)
+
+        self.push_screen(PromptScreen(), run)
+
+    def show_check(self, check_id: str) -> None:
+        """The triage screen with only that check's findings (`:check ID`)."""
+        known = list(self.state.checks)
+        if check_id not in known:
+            self.notify(
+                f"No check {check_id!r}. Checks: {', '.join(known) or 'none loaded yet'}",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.action_top()
+        self.triage.check = check_id
+        self.triage.refresh_findings()
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
@@ -191,7 +247,14 @@ class NetdoctorApp(App[None]):
         if self.snapshot is None:
             self.notify("The bundle is still loading.", severity="warning")
         elif not isinstance(self.screen, CapacityScreen):
-            self.push_screen(CapacityScreen(self.snapshot, self.header, self.badge))
+            critical = frozenset(
+                ref
+                for row in self.state.rows
+                if row.finding.severity is Severity.CRITICAL
+                for ref in row.finding.resources
+                if ref.startswith("node/")
+            )
+            self.push_screen(CapacityScreen(self.snapshot, self.header, self.badge, critical))
 
     def action_export(self) -> None:
         """Ask for a format, then write the report to the current directory."""
@@ -209,9 +272,9 @@ class NetdoctorApp(App[None]):
                 bundle, selection = self.plan.report_source()
                 path = export_report(report, fmt, bundle=bundle, selection=selection)
             except OSError as exc:
-                self.notify(f"Cannot write the report: {exc}", severity="error")
+                self.notify(f"Cannot write the report: {exc}", severity="error", markup=False)
                 return
-            self.notify(f"Report written to {path}", title="Exported")
+            self.notify(f"Report written to {path}", title="Exported", markup=False)
 
         self.push_screen(ExportScreen(), write)
 

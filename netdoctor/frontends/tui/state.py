@@ -11,12 +11,15 @@ from netdoctor.models import CheckResult, Finding, Report, Severity, SnapshotInf
 from netdoctor.report.summary import headline
 from netdoctor.snapshot.files import COLLECT_COMMANDS
 
-SEVERITY_CYCLE: tuple[Severity | None, ...] = (
-    None,
-    Severity.CRITICAL,
-    Severity.WARNING,
-    Severity.INFO,
-)
+SEVERITY_CYCLE: tuple[Severity | None, ...] = (None, Severity.CRITICAL, Severity.WARNING)
+"""The severity threshold `s` cycles: all → critical only → warning and worse → all."""
+
+
+def threshold_label(severity: Severity | None) -> str:
+    """`all`, `critical`, `≥ warning`."""
+    if severity is None or severity is Severity.INFO:
+        return "all"
+    return "critical" if severity is Severity.CRITICAL else f"≥ {severity.value}"
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,13 @@ class FindingRow:
     key: str
     check: str
     finding: Finding
+
+    @property
+    def number(self) -> str:
+        """`[3]`: the finding's number in the reports (`--finding 3`); blank until the run
+        ends and the report numbers the findings."""
+        index = self.finding.index
+        return f"[{index}]" if index is not None else ""
 
     @property
     def first_resource(self) -> str:
@@ -115,8 +125,15 @@ class RunState:
         self._sort()
 
     def finish(self, report: Report) -> None:
-        """Every check ran."""
+        """Every check ran: take the findings as the report numbered them (root causes first,
+        each followed by its consequences), so `[N]` here is `--finding N` in the CLI."""
         self.report = report
+        self.info = report.snapshot  # now with the platform the runner detected
+        for result in report.results:
+            row = self.checks.get(result.check)
+            if row is not None:
+                row.result = result
+        self._sort()
 
     def _sort(self) -> None:
         order = {check_id: i for i, check_id in enumerate(self.checks)}
@@ -126,7 +143,10 @@ class RunState:
             if row.result is not None
             for i, finding in enumerate(row.result.findings)
         ]
-        rows.sort(key=lambda r: (-r.finding.severity.rank, order.get(r.check, 0)))
+        if self.report is not None:  # the report's numbering is the display order
+            rows.sort(key=lambda r: r.finding.index or 0)
+        else:
+            rows.sort(key=lambda r: (-r.finding.severity.rank, order.get(r.check, 0)))
         self.rows = rows
 
     def row(self, key: str) -> FindingRow | None:
@@ -140,14 +160,18 @@ class RunState:
         return [
             r
             for r in self.rows
-            if (severity is None or r.finding.severity == severity)
+            if (severity is None or r.finding.severity.rank >= severity.rank)
             and (check is None or r.check == check)
             and (not text or r.matches(text))
         ]
 
     def not_run(self) -> list[CheckRow]:
-        """Checks that skipped or crashed, in check order."""
-        return [r for r in self.checks.values() if r.status in (Status.SKIP, Status.ERROR)]
+        """Checks that skipped, crashed or ran only in part, in check order."""
+        return [
+            r
+            for r in self.checks.values()
+            if r.status in (Status.SKIP, Status.ERROR, Status.PARTIAL)
+        ]
 
     def headline(self) -> str:
         """The same one-line summary as the text and Markdown reports."""

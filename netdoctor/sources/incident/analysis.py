@@ -40,6 +40,23 @@ class IncidentAnalysis:
     membership: Membership
     """(frame, finding key) → its timeline entry."""
 
+    def worst_frame(self) -> int | None:
+        """The number of the first frame in the incident's worst state: the worst severity
+        any frame reached, then the most findings of that severity; None without findings."""
+
+        def weight(item: FrameAnalysis) -> tuple[int, int]:
+            worst = item.report.worst()
+            if worst is None:
+                return (0, 0)
+            count = sum(1 for r in item.report.results for f in r.findings if f.severity is worst)
+            return (worst.rank, count)
+
+        ranked = [(weight(item), item.frame.number) for item in self.frames]
+        top = max((w for w, _ in ranked), default=(0, 0))
+        if top == (0, 0):
+            return None
+        return next(number for w, number in ranked if w == top)
+
     def report(self) -> IncidentReport:
         """The report `netdoctor check INCIDENT` prints (over the frames analysed)."""
         first = self.frames[0] if self.frames else None

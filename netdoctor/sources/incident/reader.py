@@ -185,6 +185,42 @@ def _read_meta_time(frame: Path) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _read_meta_place(frame: Path) -> tuple[str | None, str | None]:
+    """(cluster, region) from the frame's meta.json; None where it does not say."""
+    try:
+        meta = orjson.loads((frame / f.META).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None, None
+    if not isinstance(meta, dict):
+        return None, None
+    cluster, region = meta.get("cluster"), meta.get("region")
+    return (
+        cluster if isinstance(cluster, str) and cluster else None,
+        region if isinstance(region, str) and region else None,
+    )
+
+
+def refuse_mixed_clusters(source: str | Path, frames: list[Path]) -> None:
+    """Frames of one incident come from one cluster in one region: a folder of unrelated
+    bundles is not an incident.
+
+    Raises:
+        BundleError: two frames name different clusters (or regions), naming both.
+    """
+    seen: dict[str, tuple[Path, str]] = {}
+    for frame in frames:
+        cluster, region = _read_meta_place(frame)
+        for kind, value in (("cluster", cluster), ("region", region)):
+            if value is None:
+                continue
+            first = seen.setdefault(kind, (frame, value))
+            if first[1] != value:
+                raise BundleError(
+                    f"{source}: not one incident: {first[0].name} is {kind} {first[1]!r} but "
+                    f"{frame.name} is {kind} {value!r}; check each bundle on its own"
+                )
+
+
 def _has_time(path: Path) -> bool:
     return _read_meta_time(path) is not None
 
@@ -270,6 +306,12 @@ def open_incident(path: str | Path, limits: SizeLimits | None = None) -> Inciden
         if cleanup is not None:
             shutil.rmtree(cleanup, ignore_errors=True)
         raise BundleError(f"{source}: no frames found (expected frames/*/meta.json)")
+    try:
+        refuse_mixed_clusters(source, sorted(dirs))
+    except BundleError:
+        if cleanup is not None:
+            shutil.rmtree(cleanup, ignore_errors=True)
+        raise
     frames = [(d, _read_meta_time(d)) for d in dirs]
     frames.sort(key=lambda item: _order(item[0], item[1]))
     ordered = [

@@ -371,6 +371,7 @@ KINDS: dict[str, dict[str, Spec]] = {
             "nodeName": SCALAR,
             "hostNetwork": SCALAR,
             "serviceAccountName": SCALAR,
+            "nodeSelector": SCALARS,
             "containers": containers(None),
             "initContainers": containers(None),
         },

@@ -25,6 +25,7 @@ from netdoctor.frontends.tui.replay.widgets import FrameMark
 from netdoctor.frontends.tui.screens.error import ErrorScreen
 from netdoctor.frontends.tui.screens.help import HelpScreen
 from netdoctor.frontends.tui.state import CheckInfo, RunState
+from netdoctor.report.escape import printable
 from netdoctor.snapshot.archive import SizeLimits
 from netdoctor.snapshot.snapshot import Snapshot
 from netdoctor.sources.incident.analysis import FrameAnalysis, IncidentAnalysis, analyse
@@ -57,12 +58,18 @@ class ReplayApp(NetdoctorApp):
         super().__init__(plan, badge)
         self.source = source
         self.start = start
-        """`--frame` to open at (a number, first/last or a time); None: the first frame."""
+        """`--frame` to open at (a number, first/last or a time); None: the worst frame."""
+        self.open_on_worst = start is None
+        """Jump to the worst frame once every frame is analysed, unless the user moved."""
         self.incident: Incident | None = None
         self.data: dict[int, FrameData] = {}
         self.analysis: IncidentAnalysis | None = None
         self.replay = ReplayTriageScreen(self.state, self.badge, plan.label)
         self.triage = self.replay
+
+    @property
+    def is_replay(self) -> bool:
+        return True
 
     def on_unmount(self) -> None:
         super().on_unmount()
@@ -133,7 +140,7 @@ class ReplayApp(NetdoctorApp):
             try:
                 frame = self.incident.select(self.start).number
             except Exception as exc:  # a bad --frame: say so, stay on the first frame
-                self.notify(str(exc), severity="error", timeout=10)
+                self.notify(printable(str(exc)), severity="error", timeout=10, markup=False)
             self.start = None
         self.replay.open_frames(len(self.incident.frames), frame)
         self.show_frame()
@@ -155,7 +162,27 @@ class ReplayApp(NetdoctorApp):
             return
         self.analysis = message.analysis
         self.replay.membership = message.analysis.membership
+        if self.open_on_worst and not self.replay.moved:
+            worst = message.analysis.worst_frame()
+            if worst is not None and worst != self.replay.frame:
+                self.replay.frame = worst
+                self.notify(
+                    f"Opened on frame {worst}, the incident at its worst "
+                    "(g: first frame, w: back here).",
+                    timeout=6,
+                )
+        self.open_on_worst = False
         self.show_frame()
+
+    def action_worst(self) -> None:
+        """`w`: jump to the first frame in the incident's worst state."""
+        worst = self.analysis.worst_frame() if self.analysis is not None else None
+        if worst is None:
+            what = "still analysing the frames" if self.analysis is None else "no findings"
+            self.notify(f"No worst frame: {what}.", severity="warning")
+            return
+        self.action_top()
+        self.replay.goto(worst)
 
     # --- showing a frame -------------------------------------------------------------------
 

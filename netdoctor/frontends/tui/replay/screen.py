@@ -50,6 +50,7 @@ class ReplayTriageScreen(TriageScreen):
         Binding("plus,equals_sign", "speed(1)", "Faster", show=False),
         Binding("minus", "speed(-1)", "Slower", show=False),
         Binding("t", "focus_timeline", "Timeline", show=False),
+        Binding("w", "app.worst", "Worst frame"),
     ]
 
     @dataclass
@@ -72,6 +73,8 @@ class ReplayTriageScreen(TriageScreen):
         self.membership: Membership = {}
         """(frame, finding key) → its timeline entry, once every frame is analysed."""
         self._timer: Timer | None = None
+        self.moved = False
+        """The user moved to another frame (so the replay does not jump to the worst one)."""
 
     def compose_top(self) -> ComposeResult:
         yield TimelineBar(id="timeline")
@@ -148,6 +151,7 @@ class ReplayTriageScreen(TriageScreen):
         if not self.frame_count:
             return
         number = min(max(number, 1), self.frame_count)
+        self.moved = True
         if number != self.frame:
             self.frame = number
             self.post_message(self.FrameChanged(number))

@@ -1,5 +1,7 @@
-"""Capacity view: per node, pods vs kubelet max-pods vs ENI/IP capacity; per subnet, used vs
-free IPs (and free /28 blocks with prefix delegation). Overloaded rows are red."""
+"""Capacity view: per node, pods vs kubelet max-pods vs ENI/IP capacity vs what its subnets can
+still give, sorted by the binding limit's headroom (nodes a critical finding names first);
+per subnet, used vs free IPs (and free /28 blocks with prefix delegation). Overloaded rows are
+red. Columns shrink with the terminal so the numbers are never cut."""
 
 from __future__ import annotations
 
@@ -24,7 +26,20 @@ from netdoctor.snapshot.snapshot import Snapshot
 
 BAR = 36
 NAME = 50
+MIN_BAR, MIN_NAME = 8, 24
+NUMBERS = 6
 OK, WARN, BAD = "green", "yellow", "red"
+TIGHT = 3
+"""A node this few pods from its binding limit is shown yellow."""
+
+
+def widths(total: int) -> tuple[int, int]:
+    """(name column, bar) cells for a terminal `total` cells wide: the numbers always fit, the
+    bars and names give way first."""
+    fixed = 9 + 1 + NUMBERS + 3 + 2 * 2 * 2 + 2  # label, gap, number, ◀, padding, scrollbar
+    name = max(MIN_NAME, min(NAME, total - fixed - 24))  # bars keep 24 cells before names shrink
+    bar_width = max(MIN_BAR, min(BAR, total - fixed - name))
+    return name, bar_width
 
 
 @dataclass
@@ -41,40 +56,74 @@ def _num(value: int | None) -> str:
     return "?" if value is None else f"{value:,}"
 
 
-def node_cells(row: NodeCapacity) -> tuple[Text, Text]:
-    """(name block, three bars: pods / max-pods / ENI-IP) for one node."""
-    scale = max(row.pods, row.kubelet_max or 0, row.eni_capacity or 0, 1)
-    bad = row.overloaded
-    name = cell(row.name, NAME, f"bold {BAD}" if bad else "bold").copy()  # cells are shared
+def node_style(row: NodeCapacity, critical: bool = False) -> str:
+    """Red: over or at its binding limit, overloaded, or named by a critical finding; yellow:
+    a few pods from it; green otherwise."""
+    room = row.headroom
+    if critical or row.overloaded or (room is not None and room <= 0):
+        return BAD
+    return WARN if room is not None and room <= TIGHT else OK
+
+
+def node_cells(
+    row: NodeCapacity, critical: bool = False, name_width: int = NAME, bar_width: int = BAR
+) -> tuple[Text, Text]:
+    """(name block, four bars: pods / max-pods / ENI-IP / what the subnet still gives) for one
+    node, the binding limit marked and coloured."""
+    reach = row.subnet_reach
+    scale = max(row.pods, row.kubelet_max or 0, row.eni_capacity or 0, reach or 0, 1)
+    colour = node_style(row, critical)
+    bad = colour == BAD
+    name = cell(row.name, name_width, f"bold {BAD}" if bad else "bold").copy()  # shared cells
     name.append("\n")
     kind = " · ".join(x for x in (row.instance_type, row.zone) if x) or "?"
-    name.append(cell(kind, NAME, "dim"))
+    name.append(cell(kind, name_width, "dim"))
     name.append("\n")
-    name.append(cell(row.problems[0] if bad else "", NAME, BAD))
+    if row.problems:
+        why = row.problems[-1] if row.binding == "subnet" else row.problems[0]
+    elif critical:
+        why = "named by a critical finding"
+    elif row.binding is not None and row.headroom is not None:
+        why = f"binding: {row.binding}, room for {row.headroom} more pods"
+    else:
+        why = "limits unknown"
+    name.append(cell(why, name_width, colour if bad or colour == WARN else "dim"))
+    name.append("\n")
+    if row.subnet_free is not None and not why.startswith("subnet:"):
+        asks = f" (next request {row.top_up})" if row.starved else ""
+        name.append(cell(f"subnet: {row.subnet_free:,} {row.subnet_unit}{asks}", name_width, "dim"))
     bars = Text(no_wrap=True)
     lines = (
-        ("pods    ", row.pods, BAD if row.ceiling is not None and row.pods > row.ceiling else OK),
-        ("max-pods", row.kubelet_max, BAD if bad and row.kubelet_max == scale else "blue"),
+        ("pods    ", row.pods, colour),
+        ("max-pods", row.kubelet_max, "blue"),
         ("ENI/IP  ", row.eni_capacity, "cyan"),
+        ("subnet  ", reach, "magenta"),
     )
     for i, (label, value, style) in enumerate(lines):
         if i:
             bars.append("\n")
-        bars.append(f"{label} ", style="dim")
-        bars.append_text(bar(value, scale, BAR, style))
-        bars.append(f" {_num(value):>6}", style=f"bold {style}" if style == BAD else "")
+        binding = label.strip() == row.binding
+        mark = colour if binding and colour != OK else style
+        bars.append(f"{label} ", style="bold" if binding else "dim")
+        bars.append_text(bar(value, scale, bar_width, mark))
+        number = f" {_num(value):>{NUMBERS}}"
+        bars.append(number, style=f"bold {mark}" if binding else "")
+        if binding:
+            bars.append(" ◀", style=f"bold {mark}")
     return name, bars
 
 
-def subnet_cells(row: SubnetCapacity) -> tuple[Text, Text, Text]:
+def subnet_cells(
+    row: SubnetCapacity, name_width: int = NAME, bar_width: int = BAR
+) -> tuple[Text, Text, Text]:
     """(subnet, used/free bar, /28 room) for one subnet."""
     style = BAD if row.overloaded else WARN if row.tight else OK
-    name = cell(row.subnet_id, NAME, f"bold {BAD}" if row.overloaded else "bold").copy()
+    name = cell(row.subnet_id, name_width, f"bold {BAD}" if row.overloaded else "bold").copy()
     name.append("\n")
     nodes = f"{row.nodes} node{'s' if row.nodes != 1 else ''}" if row.nodes else ""
-    name.append(cell(" · ".join(x for x in (row.cidr, row.zone, nodes) if x), NAME, "dim"))
+    name.append(cell(" · ".join(x for x in (row.cidr, row.zone, nodes) if x), name_width, "dim"))
     usage = Text(no_wrap=True)
-    usage.append_text(bar(row.used, row.usable or 0, BAR, style))
+    usage.append_text(bar(row.used, row.usable or 0, bar_width, style))
     percent = f"{row.fill:.0%}" if row.fill is not None else "?"
     usage.append(f" {percent:>4}", style=f"bold {style}")
     usage.append(f"\n{_num(row.used)} used · {_num(row.free)} free of {_num(row.usable)}", "dim")
@@ -83,7 +132,7 @@ def subnet_cells(row: SubnetCapacity) -> tuple[Text, Text, Text]:
     else:
         room_style = BAD if row.free_prefix_blocks == 0 else ""
         room = Text(f"{_num(row.free_prefix_blocks)} of {_num(row.prefix_blocks)}", room_style)
-        room.append("\nfree /28 blocks", style="dim")
+        room.append("\nfree /28", style="dim")
     return name, usage, room
 
 
@@ -92,11 +141,17 @@ class CapacityScreen(Screen):
 
     CSS_PATH = "../styles/capacity.tcss"
 
-    def __init__(self, snapshot: Snapshot, header: str, badge: str) -> None:
+    def __init__(
+        self, snapshot: Snapshot, header: str, badge: str, critical: frozenset[str] = frozenset()
+    ) -> None:
         super().__init__()
         self.snapshot = snapshot
         self.header = header
         self.badge = badge
+        self.critical = critical
+        """Refs (`node/NAME`) a critical finding names: listed first, in red."""
+        self.rows: list[NodeCapacity] = []
+        """The node rows in the order shown."""
 
     def compose(self) -> ComposeResult:
         yield SnapshotHeader(self.badge, self.header)
@@ -104,7 +159,11 @@ class CapacityScreen(Screen):
             yield Static(
                 Text.assemble(
                     ("Nodes", "bold"),
-                    ("  pods on the node vs kubelet max-pods vs what its ENIs can hold", "dim"),
+                    (
+                        "  pods vs max-pods vs ENI/IP vs what the subnet can still give; "
+                        "◀ the binding limit",
+                        "dim",
+                    ),
                 ),
                 classes="pane-title",
             )
@@ -120,13 +179,16 @@ class CapacityScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        name, bar_width = widths(self.app.size.width)
+        self.name_width, self.bar_width = name, bar_width
         nodes = self.query_one("#node-capacity", DataTable)
-        nodes.add_column("Node", width=NAME)
-        nodes.add_column("pods · max-pods · ENI/IP capacity", width=BAR + 16)
+        nodes.add_column("Node", width=name)
+        nodes.add_column("pods · max-pods · ENI/IP · subnet", width=bar_width + 9 + NUMBERS + 3)
         subnets = self.query_one("#subnet-capacity", DataTable)
-        subnets.add_column("Subnet", width=NAME)
-        subnets.add_column("IPs used", width=BAR + 6)
-        subnets.add_column("/28 room", width=16)
+        subnets.add_column("Subnet", width=name)
+        self.subnet_bar = max(MIN_BAR, bar_width - 6)  # the subnet table as wide as the nodes'
+        subnets.add_column("IPs used", width=max(self.subnet_bar + 6, 30))
+        subnets.add_column("/28 room", width=12)
         nodes.focus()
         self.compute()
 
@@ -154,11 +216,16 @@ class CapacityScreen(Screen):
 
     def on_capacity_computed(self, message: CapacityComputed) -> None:
         nodes = self.query_one("#node-capacity", DataTable)
-        for row in message.nodes:
-            nodes.add_row(*node_cells(row), height=3, key=row.ref)
+        # Nodes a critical finding names first: the capacity view and the findings agree.
+        self.rows = sorted(message.nodes, key=lambda row: row.ref not in self.critical)
+        for row in self.rows:
+            cells = node_cells(row, row.ref in self.critical, self.name_width, self.bar_width)
+            nodes.add_row(*cells, height=4, key=row.ref)
         subnets = self.query_one("#subnet-capacity", DataTable)
         for subnet in message.subnets:
-            subnets.add_row(*subnet_cells(subnet), height=2, key=subnet.ref)
+            subnets.add_row(
+                *subnet_cells(subnet, self.name_width, self.subnet_bar), height=2, key=subnet.ref
+            )
         if message.prefix_delegation:
             self.query_one("#subnets-title", Static).update(
                 Text.assemble(
@@ -166,7 +233,7 @@ class CapacityScreen(Screen):
                     ("  used vs free IPs · prefix delegation on: free aligned /28 blocks", "dim"),
                 )
             )
-        overloaded = sum(r.overloaded for r in message.nodes) + sum(
+        overloaded = sum(node_style(r, r.ref in self.critical) == BAD for r in message.nodes) + sum(
             r.overloaded for r in message.subnets
         )
         summary = f"{overloaded} overloaded (red)" if overloaded else "nothing overloaded"

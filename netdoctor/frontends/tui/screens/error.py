@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from netdoctor.report.escape import printable
+
 
 class ErrorScreen(Screen):
     """The error's title and the same one line the CLI prints (`netdoctor: error: …`)."""
@@ -29,7 +31,7 @@ class ErrorScreen(Screen):
     def compose(self) -> ComposeResult:
         with Vertical(id="error-box", classes="modal-box"):
             yield Static(Text(self.error_title, style="bold red"), id="error-title")
-            yield Static(Text(self.message), id="error-message")
+            yield Static(Text(printable(self.message)), id="error-message")
             yield Static(
                 "Press r to try again (a live source captures again), or q to quit.", id="hint"
             )

@@ -24,9 +24,16 @@ from netdoctor.frontends.tui.state import FindingRow
 from netdoctor.frontends.tui.widgets.findings_table import SEVERITY_STYLE
 from netdoctor.frontends.tui.widgets.header import SnapshotHeader
 from netdoctor.frontends.tui.widgets.navigation import NavOptionList
-from netdoctor.frontends.tui.widgets.playbook_view import PlaybookView, extract_commands
+from netdoctor.frontends.tui.widgets.playbook_view import PlaybookView
 from netdoctor.models import SnapshotInfo
-from netdoctor.playbooks import get_playbook
+from netdoctor.playbooks import Command, extract_commands, get_playbook
+from netdoctor.report.escape import printable
+
+CLIPBOARD_NOTE = (
+    "Sent to the terminal's clipboard (OSC 52): {line}\n"
+    "If nothing arrived (tmux with set-clipboard off, a terminal without OSC 52), "
+    "press w to write it to a file."
+)
 
 
 @dataclass
@@ -34,7 +41,7 @@ class PlaybookRendered(Message):
     """The playbook's Markdown, filled, and the commands found in it."""
 
     markdown: str
-    commands: list[str]
+    commands: list[Command]
 
 
 def playbook_params(row: FindingRow, info: SnapshotInfo) -> dict[str, str]:
@@ -64,10 +71,46 @@ def render_playbook(row: FindingRow, info: SnapshotInfo, directories: Sequence[P
     return get_playbook(playbook_id).render(params)
 
 
+def command_options(commands: Sequence[Command]) -> list[Option]:
+    """The command list: a heading per section (Fix marked as changing things), then its
+    commands, each Option's id its index in `commands`."""
+    options: list[Option] = []
+    heading: tuple[str, str | None] | None = None
+    for i, command in enumerate(commands):
+        if (command.section, command.option) != heading:
+            heading = (command.section, command.option)
+            label = Text(command.section or "Commands", style="bold")
+            if command.option:
+                label.append(f" · {command.option}", style="bold")
+            label.append(
+                "  changes things" if command.changes else "  read-only",
+                style="bold red" if command.changes else "dim green",
+            )
+            options.append(Option(label, disabled=True))
+        mark = Text("! " if command.changes else "  ", style="bold red")
+        mark.append(_first_line(command.text))
+        options.append(Option(mark, id=str(i)))
+    return options
+
+
 def _first_line(command: str) -> str:
     lines = command.splitlines()
     more = f"  (+{len(lines) - 1} lines)" if len(lines) > 1 else ""
     return f"{lines[0]}{more}" if lines else ""
+
+
+def write_command(
+    command: Command, row: FindingRow, number: int, folder: Path | None = None
+) -> Path:
+    """`netdoctor-PLAYBOOK-N.sh` in `folder` (default: the current directory), with a header
+    saying where it came from and whether it changes things."""
+    playbook = row.finding.playbook or row.check
+    path = (folder or Path.cwd()) / f"netdoctor-{playbook}-{number}.sh"
+    kind = "CHANGES the cluster or AWS" if command.changes else "read-only"
+    where = command.section + (f" / {command.option}" if command.option else "")
+    head = f"# netdoctor playbook {playbook}, {where} ({kind})\n"
+    path.write_text(head + command.text + "\n", encoding="utf-8")
+    return path
 
 
 class FindingScreen(Screen):
@@ -76,6 +119,7 @@ class FindingScreen(Screen):
     CSS_PATH = "../styles/finding.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "copy_command", "Copy command"),
+        Binding("w", "write_command", "Write to file"),
         Binding("i", "inspect", "Inspect"),
     ]
 
@@ -96,6 +140,8 @@ class FindingScreen(Screen):
         """Folders searched for the playbook before the built-in one."""
         self.commands: list[str] = []
         """The playbook's shell blocks, filled; what `y` copies."""
+        self.entries: list[Command] = []
+        """The same blocks with their section."""
 
     def compose(self) -> ComposeResult:
         f = self.row.finding
@@ -103,8 +149,10 @@ class FindingScreen(Screen):
         title = Text.assemble(
             (f" {f.severity.value.upper()} ", f"reverse {SEVERITY_STYLE[f.severity]}"),
             " ",
-            (f.title, "bold"),
+            (printable(f.title), "bold"),
         )
+        if f.index is not None:
+            title.append(f"  finding [{f.index}]", style="dim")
         meta = Text(f"check {self.row.check} · playbook {f.playbook or self.row.check}", "dim")
         with Vertical(id="finding-head"):
             yield Static(title, id="finding-title")
@@ -112,11 +160,18 @@ class FindingScreen(Screen):
         with Horizontal(id="finding-body"):
             with VerticalScroll(id="finding-left"):
                 yield Static("Evidence", classes="pane-title")
-                evidence = Text("\n".join(f"• {line}" for line in f.evidence) or "(none)")
+                evidence = Text(
+                    "\n".join(f"• {printable(line)}" for line in f.evidence) or "(none)"
+                )
                 yield Static(evidence, id="evidence")
                 yield Static("Resources · enter opens the inspector", classes="pane-title")
-                yield NavOptionList(*[Option(r, id=r) for r in f.resources], id="resources")
-                yield Static("Commands · y copies the selected one", classes="pane-title")
+                yield NavOptionList(
+                    *[Option(Text(printable(r)), id=r) for r in f.resources], id="resources"
+                )
+                yield Static(
+                    "Commands · y copies, w writes to a file · ! changes things",
+                    classes="pane-title",
+                )
                 yield NavOptionList(id="commands")
             yield PlaybookView(id="playbook")
         yield Footer()
@@ -138,34 +193,55 @@ class FindingScreen(Screen):
         self.post_message(PlaybookRendered(markdown, extract_commands(markdown)))
 
     async def on_playbook_rendered(self, message: PlaybookRendered) -> None:
-        self.commands = message.commands
+        self.entries = message.commands
+        self.commands = [c.text for c in message.commands]
         commands = self.query_one("#commands", OptionList)
         commands.clear_options()
-        options: list[Option | None] = []
-        for i, command in enumerate(message.commands):
-            options += [None, Option(_first_line(command))] if i else [Option(_first_line(command))]
-        commands.add_options(options)
+        commands.add_options(command_options(message.commands))
         commands.display = bool(message.commands)
         if message.commands:
-            commands.highlighted = 0
+            commands.highlighted = 1  # the first command, under its section heading
         await self.query_one(PlaybookView).show(message.markdown)
 
     # --- actions -------------------------------------------------------------------------
 
+    def selected_index(self) -> int | None:
+        """The index in `commands` of the highlighted command (the first one by default)."""
+        if not self.commands:
+            return None
+        options = self.query_one("#commands", OptionList)
+        index = options.highlighted
+        option = options.get_option_at_index(index) if index is not None else None
+        return int(option.id) if option is not None and option.id else 0
+
     def selected_command(self) -> str | None:
-        index = self.query_one("#commands", OptionList).highlighted
-        if index is None or not 0 <= index < len(self.commands):
-            return self.commands[0] if self.commands else None
-        return self.commands[index]
+        index = self.selected_index()
+        return None if index is None else self.commands[index]
 
     def action_copy_command(self) -> None:
-        """Copy the selected command to the clipboard (OSC 52) and say so."""
+        """Send the selected command to the terminal's clipboard (OSC 52). Whether it arrived
+        the terminal never says, so the note says what was done, not "copied"."""
         command = self.selected_command()
         if command is None:
             self.notify("This playbook has no commands to copy.", severity="warning")
             return
         self.app.copy_to_clipboard(command)
-        self.notify(f"Copied: {_first_line(command)}", title="Clipboard")
+        note = CLIPBOARD_NOTE.format(line=printable(_first_line(command)))
+        self.notify(note, title="Clipboard", timeout=8, markup=False)
+
+    def action_write_command(self) -> None:
+        """Write the selected command to a file in the current directory (for terminals where
+        OSC 52 does not reach the clipboard)."""
+        index = self.selected_index()
+        if index is None:
+            self.notify("This playbook has no commands to write.", severity="warning")
+            return
+        try:
+            path = write_command(self.entries[index], self.row, index + 1)
+        except OSError as exc:
+            self.notify(f"Cannot write the command: {exc}", severity="error", markup=False)
+            return
+        self.notify(f"Command written to {path}", title="Written", markup=False)
 
     def action_inspect(self) -> None:
         """Open the inspector on the selected resource."""

@@ -22,6 +22,7 @@ from netdoctor.frontends.tui.messages import ResourceChosen
 from netdoctor.frontends.tui.widgets.header import SnapshotHeader
 from netdoctor.frontends.tui.widgets.json_view import JsonView
 from netdoctor.frontends.tui.widgets.navigation import NavTree
+from netdoctor.report.escape import printable
 from netdoctor.snapshot.snapshot import Snapshot
 
 
@@ -46,10 +47,10 @@ def chain_label(node: ChainNode) -> Text:
     style = "bold red" if node.missing else ("bold" if node.ref else "italic")
     if node.focus:
         style += " underline"
-    label = Text(node.title, style=style)
+    label = Text(printable(node.title), style=style)
     if node.detail:
         label.append("  ")
-        label.append(node.detail, style="red" if node.missing else "dim")
+        label.append(printable(node.detail), style="red" if node.missing else "dim")
     return label
 
 

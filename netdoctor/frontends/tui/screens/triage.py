@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult, CSSPathType
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -15,28 +15,36 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Static
 
 from netdoctor.frontends.tui.messages import FindingChosen
-from netdoctor.frontends.tui.state import SEVERITY_CYCLE, FindingRow, RunState
+from netdoctor.frontends.tui.state import SEVERITY_CYCLE, FindingRow, RunState, threshold_label
 from netdoctor.frontends.tui.widgets.check_list import CheckList
 from netdoctor.frontends.tui.widgets.findings_table import FindingsTable
 from netdoctor.frontends.tui.widgets.header import SnapshotHeader, header_text
 from netdoctor.frontends.tui.widgets.not_run import NotRunPanel
 from netdoctor.frontends.tui.widgets.progress import RunProgress
 from netdoctor.models import Severity
+from netdoctor.report.escape import printable
 
+NARROW = 110
+"""Below this many columns the check list hides (`:check ID` still filters), as k9s does."""
+SHORT = 34
+"""Below this many rows the preview, the not-run panel and the replay panes shrink to a few
+lines, so at least five findings stay in view at 80×24."""
 PREVIEW_EVIDENCE = 150  # characters: a long event message must not push the resources out
 
 
 def preview_text(row: FindingRow) -> Text:
     """The highlighted finding in full: its title, the first evidence, its resources."""
     f = row.finding
-    text = Text(f.title, style="bold")
+    text = Text(printable(f.title), style="bold")
+    if row.number:
+        text = Text.assemble((f"{row.number} ", "bold"), text)
     if f.evidence:
-        first = " ".join(f.evidence[0].split())
+        first = " ".join(printable(f.evidence[0]).split())
         cut = f"{first[: PREVIEW_EVIDENCE - 1]}…" if len(first) > PREVIEW_EVIDENCE else first
         text.append("\n" + cut, style="dim")
     if f.resources:
         more = f"  (+{len(f.resources) - 4} more)" if len(f.resources) > 4 else ""
-        text.append("\n" + "  ".join(f.resources[:4]) + more, style="cyan")
+        text.append("\n" + printable("  ".join(f.resources[:4])) + more, style="cyan")
     return text
 
 
@@ -61,7 +69,7 @@ class TriageScreen(Screen):
         self.text = ""
         """The text filter (`/`)."""
         self.severity: Severity | None = None
-        """The severity filter (`s` cycles all → critical → warning → info)."""
+        """The severity threshold (`s` cycles all → critical → ≥ warning)."""
         self.check: str | None = None
         """Only this check's findings (enter on a check)."""
 
@@ -90,7 +98,16 @@ class TriageScreen(Screen):
                 yield NotRunPanel("", id="not-run")
         yield Footer()
 
+    def fit(self, width: int, height: int) -> None:
+        """Collapse the side panes on a small terminal (classes `-narrow`, `-short`)."""
+        self.set_class(width < NARROW, "-narrow")
+        self.set_class(height < SHORT, "-short")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit(event.size.width, event.size.height)
+
     def on_mount(self) -> None:
+        self.fit(self.app.size.width, self.app.size.height)
         self.query_one("#filter", Input).display = False
         top = self.query_one("#triage-top")
         top.display = bool(top.children)
@@ -144,7 +161,7 @@ class TriageScreen(Screen):
 
     def _filter_status(self, shown: int) -> str:
         total = len(self.state.rows)
-        parts = [f"severity: {self.severity.value if self.severity else 'all'}"]
+        parts = [f"severity: {threshold_label(self.severity)}"]
         if self.check:
             parts.append(f"check: {self.check}")
         if self.text:
@@ -161,7 +178,7 @@ class TriageScreen(Screen):
         box.focus()
 
     def action_severity(self) -> None:
-        """Cycle the severity filter: all → critical → warning → info → all."""
+        """Cycle the severity threshold: all → critical → warning and worse → all."""
         index = SEVERITY_CYCLE.index(self.severity)
         self.severity = SEVERITY_CYCLE[(index + 1) % len(SEVERITY_CYCLE)]
         self.refresh_findings()

@@ -10,6 +10,7 @@ from textual import events
 from netdoctor.frontends.tui.state import FindingRow
 from netdoctor.frontends.tui.widgets.navigation import NavTable
 from netdoctor.models import Severity
+from netdoctor.report.escape import printable
 
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold red",
@@ -17,6 +18,8 @@ SEVERITY_STYLE = {
     Severity.INFO: "bold cyan",
 }
 SEVERITY_WIDTH = 8
+NUMBER_WIDTH = 4
+"""`[12]`: the finding's number in the reports (`netdoctor playbook … --finding 12`)."""
 
 
 @lru_cache(maxsize=65536)
@@ -26,7 +29,7 @@ def cell(text: str, width: int, style: str = "") -> Text:
     Cached: re-filtering thousands of findings rebuilds the table from the same cells. Callers
     must not modify the returned Text.
     """
-    flat = " ".join(text.split())
+    flat = " ".join(printable(text).split())  # names are untrusted: no escape codes
     line = Text(flat, style=style, no_wrap=True, overflow="ellipsis")
     if not (flat.isascii() and len(flat) <= width):
         line.truncate(max(width, 1), overflow="ellipsis")
@@ -44,7 +47,7 @@ class FindingsTable(NavTable):
 
     def _widths(self) -> tuple[int, int, int, int]:
         """Severity and check fit their text; the title gets most of the rest."""
-        total = max(self.size.width, 60) - 2 * 4 - 1  # cell padding and the scrollbar
+        total = max(self.size.width, 60) - 2 * 5 - 1 - NUMBER_WIDTH  # padding, scrollbar
         check = min(24, max((len(r.check) for r in self._rows), default=10))
         room = total - SEVERITY_WIDTH - check
         longest = max((len(r.first_resource) for r in self._rows), default=10)
@@ -58,12 +61,13 @@ class FindingsTable(NavTable):
         self._rows = rows
         self._width = self.size.width
         widths = self._widths()
-        shown = (tuple(r.key for r in rows), widths)
+        shown = (tuple(r.key + r.number for r in rows), widths)
         if shown == self._shown:
             return  # nothing changed (a check without findings finished, or the run ended)
         self._shown = shown
         sev, check, title, resource = widths
         self.clear(columns=True)
+        self.add_column("#", width=NUMBER_WIDTH, key="number")
         self.add_column("Severity", width=sev, key="severity")
         self.add_column("Check", width=check, key="check")
         self.add_column("Finding", width=title, key="title")
@@ -71,9 +75,11 @@ class FindingsTable(NavTable):
         for row in rows:
             f = row.finding
             self.add_row(
+                cell(row.number, NUMBER_WIDTH, "dim"),
                 cell(f.severity.value.upper(), sev, SEVERITY_STYLE[f.severity]),
                 cell(row.check, check),
-                cell(f.title, title),
+                # a consequence sits under its cause, marked, as in the text report
+                cell(f"↳ {f.title}" if f.caused_by else f.title, title),
                 cell(row.first_resource, resource, "dim"),
                 key=row.key,
             )

@@ -1,5 +1,5 @@
-"""Checks that did not judge: skipped (with the missing files and the commands that collect
-them) or crashed (with the error)."""
+"""Checks that did not judge, or judged in part: skipped (with the missing files and the
+commands that collect them), partial (the mechanisms left unchecked) or crashed (the error)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from textual.widgets import Static
 
 from netdoctor.frontends.tui.state import CheckRow
 from netdoctor.models import Status
+from netdoctor.report.escape import printable
 
 
 def not_run_text(rows: list[CheckRow]) -> Text:
@@ -27,10 +28,21 @@ def not_run_text(rows: list[CheckRow]) -> Text:
             for command in row.collect_commands():
                 text.append("\n    collect it: ", style="dim")
                 text.append(command, style="cyan")
+        elif result.status is Status.PARTIAL:
+            text.append("◐ ", style="yellow")
+            text.append(row.info.id, style="bold")
+            text.append(" ran in part: nothing found in what it could check", style="yellow")
+            for item in result.unchecked:
+                text.append("\n    not checked: ", style="dim")
+                text.append(printable(item.mechanism))
+                text.append(f" (missing {', '.join(item.missing)})", style="dim")
+            for command in row.collect_commands():
+                text.append("\n    collect it: ", style="dim")
+                text.append(command, style="cyan")
         else:
             text.append("! ", style="bold magenta")
             text.append(row.info.id, style="bold")
-            text.append(f" crashed: {result.reason}", style="magenta")
+            text.append(f" crashed: {printable(result.reason)}", style="magenta")
     return text
 
 
