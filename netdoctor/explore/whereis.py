@@ -114,7 +114,8 @@ def locate(snap: Snapshot, text: str) -> WhereIs:
     views = snap.views
     found = WhereIs(ip)
     for pod in snap.pods:
-        if pod.status.podIP != ip or pod.status.phase in ("Succeeded", "Failed"):
+        held = (pod.status.podIP, *(p.ip for p in pod.status.podIPs or ()))
+        if ip not in held or pod.status.phase in ("Succeeded", "Failed"):
             continue
         node = pod.spec.nodeName or "no node"
         how = "hostNetwork: the node's address" if pod.spec.hostNetwork else "pod IP"

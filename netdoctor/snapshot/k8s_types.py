@@ -106,9 +106,15 @@ class PodCondition(Struct):
     message: str | None = None
 
 
+class PodIP(Struct):
+    ip: str = ""
+
+
 class PodStatus(Struct):
     phase: str | None = None
     podIP: str | None = None
+    podIPs: list[PodIP] | None = None
+    """Every address of a dual-stack pod (`podIP` is the first)."""
     hostIP: str | None = None
     reason: str | None = None
     message: str | None = None

@@ -100,3 +100,14 @@ def test_a_bad_address_is_one_line_and_exit_2() -> None:
     result = run_cli("whereis", DEMO, "10.0.0.300")
     assert (result.code, result.out) == (2, "")
     assert result.err == "netdoctor: error: '10.0.0.300' is not an IP address\n"
+
+
+def test_the_second_address_of_a_dual_stack_pod_is_found_by_podips(tmp_path: Path) -> None:
+    c = Cluster()
+    pod = next(p for p in c.pods if not p["spec"].get("hostNetwork"))
+    v4 = pod["status"]["podIP"]
+    pod["status"]["podIPs"] = [{"ip": v4}, {"ip": "2600:1f14:abc:1::7"}]
+    bundle = write_docs(tmp_path / "bundle", c.bundle(tuple(c.docs)))
+    (where,) = _json(str(bundle), "2600:1f14:abc:1::7")
+    name = f"pod/{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+    assert [(m["kind"], m["id"]) for m in where["matches"]] == [("pod", name)]  # type: ignore[attr-defined]

@@ -53,6 +53,10 @@ COMMANDS: dict[str, Command] = {
         "netdoctor.frontends.commands.max_pods",
         "compute max-pods for instance types",
     ),
+    "what-if": Command(
+        "netdoctor.frontends.commands.what_if",
+        "would N more pods or N more nodes fit: max-pods, ENI/IP room, subnet space",
+    ),
     "demo": Command(
         "netdoctor.frontends.commands.demo",
         "open the bundled demo (a cluster with several problems) in the TUI",
