@@ -22,6 +22,7 @@ k eniconfigs.crd.k8s.amazonaws.com > "$OUT/k8s/eniconfigs.json" 2>/dev/null || r
 k securitygrouppolicies.vpcresources.k8s.aws -A > "$OUT/k8s/securitygrouppolicies.json" 2>/dev/null || rm -f "$OUT/k8s/securitygrouppolicies.json"
 k cninodes.vpcresources.k8s.aws > "$OUT/k8s/cninodes.json" 2>/dev/null || rm -f "$OUT/k8s/cninodes.json"
 k targetgroupbindings.elbv2.k8s.aws -A > "$OUT/k8s/targetgroupbindings.json" 2>/dev/null || rm -f "$OUT/k8s/targetgroupbindings.json"
+k endpointslices.discovery.k8s.io -A > "$OUT/k8s/endpointslices.json"
 
 aws eks describe-cluster --name "$CLUSTER" --output json > "$OUT/aws/eks-describe-cluster.json"
 VPC=$(aws eks describe-cluster --name "$CLUSTER" --query cluster.resourcesVpcConfig.vpcId --output text)
@@ -43,6 +44,22 @@ a ec2 describe-security-groups --filters "$F" > "$OUT/aws/ec2-describe-security-
 a ec2 describe-vpc-endpoints --filters "$F" > "$OUT/aws/ec2-describe-vpc-endpoints.json"
 a elbv2 describe-load-balancers > "$OUT/aws/elbv2-describe-load-balancers.json"
 a elbv2 describe-target-groups > "$OUT/aws/elbv2-describe-target-groups.json"
+a ec2 describe-network-acls --filters "$F" > "$OUT/aws/ec2-describe-network-acls.json"
+# Managed prefix lists with their CIDRs: each list gets `Entries` from get-managed-prefix-list-entries
+# (merged with jq; without jq the lists stay without entries and trace says their routes are unknown).
+PL="$OUT/aws/ec2-describe-managed-prefix-lists.json"
+a ec2 describe-managed-prefix-lists > "$PL"
+if command -v jq >/dev/null; then
+  for id in $(aws ec2 describe-managed-prefix-lists --query 'PrefixLists[].PrefixListId' --output text); do
+    a ec2 get-managed-prefix-list-entries --prefix-list-id "$id" > "$PL.entries"
+    jq --arg id "$id" --slurpfile e "$PL.entries" \
+      '.PrefixLists |= map(if .PrefixListId == $id then .Entries = $e[0].Entries else . end)' \
+      "$PL" > "$PL.tmp" && mv "$PL.tmp" "$PL"
+  done
+  rm -f "$PL.entries"
+else
+  echo "jq not found: $PL has no Entries (prefix-list routes will trace as unknown)" >&2
+fi
 printf '{"cluster": "%s", "region": "%s", "captured_at": "%s", "source": "collect-bundle.sh"}\n' \
   "$CLUSTER" "$REGION" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$OUT/meta.json"
 echo "bundle written to $OUT" >&2

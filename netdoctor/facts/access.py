@@ -151,8 +151,9 @@ def admits(groups: Iterable[SecurityGroup], port: int, sources: list[str], ip: s
     return False
 
 
-def rule_text(perm: IpPermission) -> str:
-    """An inbound rule as evidence: `tcp 443-443 from sg-…, 10.0.0.0/16`."""
+def rule_text(perm: IpPermission, way: str = "from") -> str:
+    """An inbound rule as evidence: `tcp 443-443 from sg-…, 10.0.0.0/16` (`way="to"` for an
+    outbound one)."""
     if perm.IpProtocol in ("-1", "all"):
         what = "all traffic"
     else:
@@ -162,7 +163,7 @@ def rule_text(perm: IpPermission) -> str:
         *(x.GroupId for x in perm.UserIdGroupPairs or () if x.GroupId),
         *(x.PrefixListId for x in perm.PrefixListIds or () if x.PrefixListId),
     ]
-    return f"{what} from {', '.join(sources) or 'nothing'}"
+    return f"{what} {way} {', '.join(sources) or 'nothing'}"
 
 
 # --- the API endpoint --------------------------------------------------------------------

@@ -13,12 +13,16 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from netdoctor.facts.access import known_id
+from netdoctor.facts.addresses import Network
+from netdoctor.facts.flows import covers
+from netdoctor.facts.prefixlists import prefix_list_match
 from netdoctor.facts.views import DEFAULT_ROUTE
 from netdoctor.snapshot import files
 
 if TYPE_CHECKING:
     from netdoctor.facts.views import NodeView, Views
     from netdoctor.snapshot.aws_types import NatGateway, Route, RouteTable
+    from netdoctor.snapshot.snapshot import Snapshot
 
 AVAILABLE = "available"
 BLACKHOLE = "blackhole"
@@ -334,3 +338,53 @@ def subnets_in_use(views: Views, external_snat: bool) -> dict[str, SubnetUse]:
             if subnet_id == primary:
                 use.pod_only = False
     return found
+
+
+# --- longest prefix match (trace) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RouteChoice:
+    """The route a table picks for a destination network."""
+
+    route: Route | None
+    matched: str | None = None
+    """The CIDR that matched: the route's, or the prefix-list entry's."""
+    unresolved: tuple[str, ...] = ()
+    """Prefix lists whose entries the bundle lacks and that might hold a more specific match."""
+
+
+def _route_rank(route: Route) -> int:
+    """Among routes of equal prefix: static beats prefix-list beats propagated (Amazon VPC
+    User Guide, "How route priority works")."""
+    if route.Origin == "EnableVgwRoutePropagation":
+        return 0
+    return 1 if route.DestinationPrefixListId else 2
+
+
+def route_for(snap: Snapshot, table: RouteTable, target: Network) -> RouteChoice:
+    """The most specific route of `table` whose destination (a CIDR, or an entry of its
+    prefix list) holds all of `target`."""
+    best: tuple[int, int, Route, str] | None = None
+    unresolved: list[str] = []
+    for route in table.Routes or ():
+        cidr: str | None = route.DestinationCidrBlock or route.DestinationIpv6CidrBlock
+        if route.DestinationPrefixListId:
+            cidr = prefix_list_match(snap, route.DestinationPrefixListId, target)
+            if cidr is None:
+                # An AWS service's prefix list (a gateway endpoint's) holds public ranges only.
+                gateway = (route.GatewayId or "").startswith("vpce-")
+                if not (gateway and not target.is_global):
+                    unresolved.append(route.DestinationPrefixListId)
+                continue
+        if not cidr or not covers(cidr, target):
+            continue
+        key = (int(cidr.rsplit("/", 1)[-1]), _route_rank(route))
+        if best is None or key > best[:2]:
+            best = (*key, route, cidr)
+    if best is None:
+        return RouteChoice(None, None, tuple(unresolved))
+    length = best[0]
+    # A list could only outrank the match with a longer entry; /32 (or /128) cannot be beaten.
+    beaten = unresolved if length < target.max_prefixlen else []
+    return RouteChoice(best[2], best[3], tuple(beaten))

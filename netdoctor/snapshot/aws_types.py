@@ -465,3 +465,67 @@ class TargetGroup(Struct):
 
 class DescribeTargetGroups(Struct):
     TargetGroups: list[TargetGroup]
+
+
+# --- network ACLs and managed prefix lists (trace) -----------------------------------------
+
+
+class PortRange(Struct):
+    From: int | None = None
+    To: int | None = None
+
+
+class IcmpTypeCode(Struct):
+    Type: int | None = None
+    Code: int | None = None
+
+
+class NetworkAclEntry(Struct):
+    RuleNumber: int | None = None
+    Protocol: str | None = None
+    """IANA number as text: `-1` all, `6` tcp, `17` udp, `1` icmp."""
+    RuleAction: str | None = None
+    Egress: bool | None = None
+    CidrBlock: str | None = None
+    Ipv6CidrBlock: str | None = None
+    PortRange: PortRange | None = None
+    IcmpTypeCode: IcmpTypeCode | None = None
+
+
+class NetworkAclAssociation(Struct):
+    NetworkAclAssociationId: str | None = None
+    NetworkAclId: str | None = None
+    SubnetId: str | None = None
+
+
+class NetworkAcl(Struct):
+    NetworkAclId: str = ""
+    VpcId: str | None = None
+    IsDefault: bool | None = None
+    Associations: list[NetworkAclAssociation] | None = None
+    Entries: list[NetworkAclEntry] | None = None
+
+
+class DescribeNetworkAcls(Struct):
+    NetworkAcls: list[NetworkAcl]
+
+
+class PrefixListEntry(Struct):
+    Cidr: str | None = None
+    Description: str | None = None
+
+
+class ManagedPrefixList(Struct):
+    """describe-managed-prefix-lists, with `Entries` added from get-managed-prefix-list-entries
+    (capture and collect-bundle.sh merge them: the describe call alone holds no CIDRs)."""
+
+    PrefixListId: str = ""
+    PrefixListName: str | None = None
+    AddressFamily: str | None = None
+    State: str | None = None
+    OwnerId: str | None = None
+    Entries: list[PrefixListEntry] | None = None
+
+
+class DescribeManagedPrefixLists(Struct):
+    PrefixLists: list[ManagedPrefixList]

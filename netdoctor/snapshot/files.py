@@ -18,6 +18,7 @@ K8S_ENICONFIGS = "k8s/eniconfigs.json"
 K8S_SECURITY_GROUP_POLICIES = "k8s/securitygrouppolicies.json"
 K8S_CNINODES = "k8s/cninodes.json"
 K8S_TARGET_GROUP_BINDINGS = "k8s/targetgroupbindings.json"
+K8S_ENDPOINT_SLICES = "k8s/endpointslices.json"
 
 AWS_CLUSTER = "aws/eks-describe-cluster.json"
 AWS_VPCS = "aws/ec2-describe-vpcs.json"
@@ -34,6 +35,8 @@ AWS_SECURITY_GROUPS = "aws/ec2-describe-security-groups.json"
 AWS_VPC_ENDPOINTS = "aws/ec2-describe-vpc-endpoints.json"
 AWS_LOAD_BALANCERS = "aws/elbv2-describe-load-balancers.json"
 AWS_TARGET_GROUPS = "aws/elbv2-describe-target-groups.json"
+AWS_NETWORK_ACLS = "aws/ec2-describe-network-acls.json"
+AWS_PREFIX_LISTS = "aws/ec2-describe-managed-prefix-lists.json"
 
 K8S_FILES: tuple[str, ...] = (
     K8S_NODES,
@@ -47,6 +50,7 @@ K8S_FILES: tuple[str, ...] = (
     K8S_SECURITY_GROUP_POLICIES,
     K8S_CNINODES,
     K8S_TARGET_GROUP_BINDINGS,
+    K8S_ENDPOINT_SLICES,
 )
 AWS_FILES: tuple[str, ...] = (
     AWS_CLUSTER,
@@ -64,6 +68,8 @@ AWS_FILES: tuple[str, ...] = (
     AWS_VPC_ENDPOINTS,
     AWS_LOAD_BALANCERS,
     AWS_TARGET_GROUPS,
+    AWS_NETWORK_ACLS,
+    AWS_PREFIX_LISTS,
 )
 ALL_FILES: tuple[str, ...] = K8S_FILES + AWS_FILES
 
@@ -84,6 +90,9 @@ COLLECT_COMMANDS: dict[str, str] = {
     K8S_CNINODES: "kubectl get cninodes.vpcresources.k8s.aws -o json > k8s/cninodes.json",
     K8S_TARGET_GROUP_BINDINGS: (
         "kubectl get targetgroupbindings.elbv2.k8s.aws -A -o json > k8s/targetgroupbindings.json"
+    ),
+    K8S_ENDPOINT_SLICES: (
+        "kubectl get endpointslices.discovery.k8s.io -A -o json > k8s/endpointslices.json"
     ),
     AWS_CLUSTER: "aws eks describe-cluster --name $CLUSTER > aws/eks-describe-cluster.json",
     AWS_VPCS: "aws ec2 describe-vpcs --vpc-ids $VPC > aws/ec2-describe-vpcs.json",
@@ -134,4 +143,13 @@ COLLECT_COMMANDS: dict[str, str] = {
         "aws elbv2 describe-load-balancers > aws/elbv2-describe-load-balancers.json"
     ),
     AWS_TARGET_GROUPS: "aws elbv2 describe-target-groups > aws/elbv2-describe-target-groups.json",
+    AWS_NETWORK_ACLS: (
+        "aws ec2 describe-network-acls --filters Name=vpc-id,Values=$VPC"
+        " > aws/ec2-describe-network-acls.json"
+    ),
+    AWS_PREFIX_LISTS: (
+        "aws ec2 describe-managed-prefix-lists > aws/ec2-describe-managed-prefix-lists.json, each"
+        " list given its `Entries` from aws ec2 get-managed-prefix-list-entries (see"
+        " scripts/collect-bundle.sh)"
+    ),
 }

@@ -375,3 +375,38 @@ class TargetGroupBindingSpec(Struct):
 class TargetGroupBinding(Struct):
     metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
     spec: TargetGroupBindingSpec = msgspec.field(default_factory=TargetGroupBindingSpec)
+
+
+# --- discovery.k8s.io/v1 EndpointSlice (trace: a service's endpoints) ---------------------
+
+
+class EndpointConditions(Struct):
+    ready: bool | None = None
+    serving: bool | None = None
+    terminating: bool | None = None
+
+
+class EndpointTargetRef(Struct):
+    kind: str | None = None
+    name: str | None = None
+    namespace: str | None = None
+
+
+class Endpoint(Struct):
+    addresses: list[str] | None = None
+    conditions: EndpointConditions | None = None
+    nodeName: str | None = None
+    targetRef: EndpointTargetRef | None = None
+
+
+class EndpointPort(Struct):
+    name: str | None = None
+    port: int | None = None
+    protocol: str | None = None
+
+
+class EndpointSlice(Struct):
+    metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
+    addressType: str | None = None
+    endpoints: list[Endpoint] | None = None
+    ports: list[EndpointPort] | None = None

@@ -218,6 +218,15 @@ API_KINDS: tuple[ApiKind, ...] = (
         kind="TargetGroupBinding",
         namespaced=True,
     ),
+    ApiKind(
+        bundle_file=f.K8S_ENDPOINT_SLICES,
+        group="discovery.k8s.io",
+        version="v1",
+        plural="endpointslices",
+        singular="endpointslice",
+        kind="EndpointSlice",
+        namespaced=True,
+    ),
 )
 """Every k8s bundle file, in BUNDLE-FORMAT.md order."""
 

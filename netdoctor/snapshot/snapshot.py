@@ -54,6 +54,7 @@ SHAPES: dict[str, type] = {
     f.K8S_SECURITY_GROUP_POLICIES: k.KubeList[k.SecurityGroupPolicy],
     f.K8S_CNINODES: k.KubeList[k.CNINode],
     f.K8S_TARGET_GROUP_BINDINGS: k.KubeList[k.TargetGroupBinding],
+    f.K8S_ENDPOINT_SLICES: k.KubeList[k.EndpointSlice],
     f.AWS_CLUSTER: a.DescribeCluster,
     f.AWS_VPCS: a.DescribeVpcs,
     f.AWS_VPC_DNS_SUPPORT: a.DescribeVpcAttribute,
@@ -69,6 +70,8 @@ SHAPES: dict[str, type] = {
     f.AWS_VPC_ENDPOINTS: a.DescribeVpcEndpoints,
     f.AWS_LOAD_BALANCERS: a.DescribeLoadBalancers,
     f.AWS_TARGET_GROUPS: a.DescribeTargetGroups,
+    f.AWS_NETWORK_ACLS: a.DescribeNetworkAcls,
+    f.AWS_PREFIX_LISTS: a.DescribeManagedPrefixLists,
 }
 
 
@@ -234,6 +237,10 @@ class Snapshot:
     def target_group_bindings(self) -> list[k.TargetGroupBinding]:
         return self._items(f.K8S_TARGET_GROUP_BINDINGS)
 
+    @property
+    def endpoint_slices(self) -> list[k.EndpointSlice]:
+        return self._items(f.K8S_ENDPOINT_SLICES)
+
     # --- AWS -----------------------------------------------------------------------------
 
     @property
@@ -316,6 +323,16 @@ class Snapshot:
     def target_groups(self) -> list[a.TargetGroup]:
         doc = self.doc(f.AWS_TARGET_GROUPS)
         return doc.TargetGroups if doc is not None else []
+
+    @property
+    def network_acls(self) -> list[a.NetworkAcl]:
+        doc = self.doc(f.AWS_NETWORK_ACLS)
+        return doc.NetworkAcls if doc is not None else []
+
+    @property
+    def prefix_lists(self) -> list[a.ManagedPrefixList]:
+        doc = self.doc(f.AWS_PREFIX_LISTS)
+        return doc.PrefixLists if doc is not None else []
 
     # --- derived -------------------------------------------------------------------------
 

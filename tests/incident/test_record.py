@@ -95,14 +95,16 @@ def test_recording_a_changing_cluster_stores_each_change_once(cluster: Live, tmp
     assert len(nodes) == 1
     assert (frames / "0002" / PODS).resolve() == (frames / "0003" / PODS).resolve()
     assert (frames / "0001" / PODS).resolve() != (frames / "0002" / PODS).resolve()
-    assert result.written[1].new_blobs == 2 and result.written[2].new_blobs == 0
+    # The new subnet also joins the default network ACL: three new blobs.
+    assert result.written[1].new_blobs == 3 and result.written[2].new_blobs == 0
 
-    # Frame 1 in full, frame 2's new pods and subnets files, three meta.json and the index.
+    # Frame 1 in full, frame 2's new pods, subnets and ACL files, three meta.json and the index.
     def size(frame: str, rel: str) -> int:
         return (frames / frame / rel).stat().st_size
 
     frame_1 = sum(p.stat().st_size for p in (frames / "0001").rglob("*") if p.is_file())
     changed = size("0002", PODS) + size("0002", "aws/ec2-describe-subnets.json")
+    changed += size("0002", "aws/ec2-describe-network-acls.json")
     metas = size("0002", "meta.json") + size("0003", "meta.json")
     assert result.size is not None
     assert frame_1 + changed + metas <= result.size.stored <= frame_1 + changed + metas + 1024

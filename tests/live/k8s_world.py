@@ -100,6 +100,7 @@ def build_objects(world: World) -> dict[str, list[dict[str, Any]]]:
         "k8s/securitygrouppolicies.json": [],
         "k8s/cninodes.json": _cninodes(world),
         "k8s/targetgroupbindings.json": _tgbs(world),
+        "k8s/endpointslices.json": _items("endpointslices.json"),
     }
 
 

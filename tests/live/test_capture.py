@@ -133,8 +133,10 @@ def test_aws_calls_do_not_grow_with_the_number_of_nodes(live_factory, tmp_path) 
     instances = doc(r30.path, f.AWS_INSTANCES)["Reservations"]
     assert sum(len(r["Instances"]) for r in instances) == 30
     assert Counter(operations(r3.aws_calls)) == Counter(operations(r30.aws_calls))
-    assert len(r30.aws_calls) == 16  # 15 files, plus one sample to find the VPC (see aws.py)
-    assert r3.kube_requests == r30.kube_requests == 12
+    # 17 files, one sample to find the VPC (see aws.py), and the entries of each prefix list.
+    lists = len(doc(r30.path, f.AWS_PREFIX_LISTS)["PrefixLists"])
+    assert len(r30.aws_calls) == 18 + lists
+    assert r3.kube_requests == r30.kube_requests == 13
 
 
 def test_namespace_option_lists_namespaced_kinds_per_namespace(live, tmp_path) -> None:

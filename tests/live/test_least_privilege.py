@@ -114,7 +114,8 @@ def test_rbac_grants_only_get_and_list() -> None:
 
 def test_iam_policy_is_the_operation_table_and_only_describes() -> None:
     assert iam_actions() == {call.iam_action for call in AWS_CALLS}
-    assert all(a.split(":")[1].startswith("Describe") for a in iam_actions())
+    # Read-only: Describe*, and Get* for the entries of managed prefix lists.
+    assert all(a.split(":")[1].startswith(("Describe", "Get")) for a in iam_actions())
 
 
 def test_capture_uses_exactly_the_granted_permissions(live, tmp_path: Path) -> None:
@@ -132,7 +133,7 @@ def test_capture_uses_exactly_the_granted_permissions(live, tmp_path: Path) -> N
 
     called: set[str] = set()
     for call in result.aws_calls:
-        assert call.operation.startswith("Describe"), call
+        assert call.operation.startswith(("Describe", "Get")), call
         called.add(f"{IAM_PREFIX[call.service]}:{call.operation}")
     assert called == iam_actions()
     describe_cluster = [c for c in result.aws_calls if c.operation == "DescribeCluster"]

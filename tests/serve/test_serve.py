@@ -320,7 +320,7 @@ def test_discovery(server: BundleApiServer) -> None:
     groups = get(server, "/apis")[1]["groups"]
     assert [g["name"] for g in groups] == [
         "networking.k8s.io", "apps", "crd.k8s.amazonaws.com", "vpcresources.k8s.aws",
-        "elbv2.k8s.aws",
+        "elbv2.k8s.aws", "discovery.k8s.io",
     ]  # fmt: skip
     vpcresources = next(g for g in groups if g["name"] == "vpcresources.k8s.aws")
     assert [v["version"] for v in vpcresources["versions"]] == ["v1beta1", "v1alpha1"]

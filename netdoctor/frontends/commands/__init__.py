@@ -45,6 +45,10 @@ COMMANDS: dict[str, Command] = {
         "netdoctor.frontends.commands.whereis",
         "who holds an IP address: pod, node, ENI (primary, secondary, prefix), owner, subnet",
     ),
+    "trace": Command(
+        "netdoctor.frontends.commands.trace",
+        "can this pod reach that destination, and if not, which hop drops it",
+    ),
     "max-pods": Command(
         "netdoctor.frontends.commands.max_pods",
         "compute max-pods for instance types",

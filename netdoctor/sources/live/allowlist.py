@@ -463,5 +463,18 @@ KINDS: dict[str, dict[str, Spec]] = {
             "targetType": SCALAR,
         },
     ),
+    f.K8S_ENDPOINT_SLICES: _object(
+        meta(),
+        addressType=SCALAR,
+        endpoints=[
+            {
+                "addresses": STRINGS,
+                "conditions": {"ready": SCALAR, "serving": SCALAR, "terminating": SCALAR},
+                "nodeName": SCALAR,
+                "targetRef": {"kind": SCALAR, "name": SCALAR, "namespace": SCALAR},
+            }
+        ],
+        ports=[{"name": SCALAR, "port": SCALAR, "protocol": SCALAR}],
+    ),
 }
 """Bundle file → what capture keeps of each of its items."""

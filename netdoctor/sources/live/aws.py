@@ -241,6 +241,20 @@ class AwsCollector:
         ):
             if rel in self.wanted:
                 tasks.append(functools.partial(self._vpc_attribute, rel, attribute, key))
+        if f.AWS_NETWORK_ACLS in self.wanted:
+            tasks.append(
+                functools.partial(
+                    self._list_file,
+                    f.AWS_NETWORK_ACLS,
+                    "ec2",
+                    "describe_network_acls",
+                    {"Filters": by_vpc},
+                    "NetworkAcls",
+                    False,
+                )
+            )
+        if f.AWS_PREFIX_LISTS in self.wanted:
+            tasks.append(self._prefix_lists)
         if {f.AWS_INSTANCES, f.AWS_INSTANCE_TYPES} & self.wanted:
             tasks.insert(0, self._instances_and_types)
         run_parallel(tasks, self.settings.workers, "netdoctor-aws")
@@ -316,6 +330,29 @@ class AwsCollector:
             merged.extend(doc.get("InstanceTypes") or [])
             pages += n
         self._write(rel, {"InstanceTypes": merged}, len(merged), pages)
+
+    def _prefix_lists(self) -> None:
+        """describe-managed-prefix-lists, each list given its `Entries`: the describe call holds
+        no CIDRs, and a route or rule naming a prefix list means nothing without them."""
+        rel = f.AWS_PREFIX_LISTS
+        self.progress.update(FileProgress(rel, "running"))
+        try:
+            doc, pages = self._api.call(
+                rel, "ec2", "describe_managed_prefix_lists", {}, "PrefixLists"
+            )
+            for entry in doc.get("PrefixLists") or []:
+                params = {"PrefixListId": entry.get("PrefixListId")}
+                found, more = self._api.call(
+                    rel, "ec2", "get_managed_prefix_list_entries", params, "Entries"
+                )
+                entry["Entries"] = found.get("Entries") or []
+                pages += more
+        except AwsNoAccess:
+            raise
+        except AwsFailed as exc:
+            self._missing(rel, str(exc))
+            return
+        self._write(rel, doc, len(doc.get("PrefixLists") or []), pages)
 
     def _write(self, rel: str, doc: dict[str, Any], items: int, pages: int) -> None:
         with self._lock:

@@ -52,10 +52,17 @@ AWS_CALLS: tuple[AwsCall, ...] = (
     AwsCall(f.AWS_VPC_ENDPOINTS, "ec2", "DescribeVpcEndpoints"),
     AwsCall(f.AWS_LOAD_BALANCERS, "elbv2", "DescribeLoadBalancers"),
     AwsCall(f.AWS_TARGET_GROUPS, "elbv2", "DescribeTargetGroups"),
+    AwsCall(f.AWS_NETWORK_ACLS, "ec2", "DescribeNetworkAcls"),
+    AwsCall(f.AWS_PREFIX_LISTS, "ec2", "DescribeManagedPrefixLists"),
+    AwsCall(f.AWS_PREFIX_LISTS, "ec2", "GetManagedPrefixListEntries"),
 )
-"""Every AWS file and the operation that fills it, in BUNDLE-FORMAT.md order."""
+"""Every AWS file and the operations that fill it, in BUNDLE-FORMAT.md order (the prefix lists
+take two: the lists, then each list's entries)."""
 
-AWS_CALLS_BY_FILE = {call.file: call for call in AWS_CALLS}
+AWS_CALLS_BY_FILE: dict[str, AwsCall] = {}
+"""Each file's first operation (the one a denied capture names)."""
+for _call in AWS_CALLS:
+    AWS_CALLS_BY_FILE.setdefault(_call.file, _call)
 
 
 def k8s_permission(bundle_file: str) -> str:

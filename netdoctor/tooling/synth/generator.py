@@ -10,7 +10,7 @@ from typing import Any
 
 from netdoctor.errors import UsageError
 from netdoctor.snapshot import files as F
-from netdoctor.tooling.synth import clock, render_network, topology
+from netdoctor.tooling.synth import clock, render_network, render_paths, topology
 from netdoctor.tooling.synth.apps import app_workloads, bad_workload
 from netdoctor.tooling.synth.context import Context
 from netdoctor.tooling.synth.custom_resources import eniconfigs, security_group_policies
@@ -299,6 +299,10 @@ def _write(world: _World, out: BundleWriter, report: ProgressCallback) -> dict[s
     )
     doc(F.AWS_LOAD_BALANCERS, {"LoadBalancers": exposure.load_balancers})
     doc(F.AWS_TARGET_GROUPS, {"TargetGroups": exposure.target_groups})
+    doc(F.AWS_NETWORK_ACLS, render_paths.describe_network_acls(topo))
+    doc(F.AWS_PREFIX_LISTS, render_paths.describe_managed_prefix_lists(topo))
+    slices = render_paths.endpoint_slices(exposure.services, world.plans)
+    k8s(F.K8S_ENDPOINT_SLICES, slices, len(slices))
     return {"events": len(event_items), "enis": len(enis)}
 
 

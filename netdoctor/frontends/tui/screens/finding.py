@@ -121,6 +121,7 @@ class FindingScreen(Screen):
         Binding("y", "copy_command", "Copy command"),
         Binding("w", "write_command", "Write to file"),
         Binding("i", "inspect", "Inspect"),
+        Binding("t", "trace", "Trace"),
     ]
 
     def __init__(
@@ -250,6 +251,17 @@ class FindingScreen(Screen):
         refs = self.row.finding.resources
         if refs:
             self.post_message(ResourceChosen(refs[index if index is not None else 0]))
+
+    def action_trace(self) -> None:
+        """Open the trace of the path this finding is about (screens/trace.py)."""
+        from netdoctor.frontends.tui.screens.trace import TraceScreen, trace_for_finding
+
+        snap = getattr(self.app, "snapshot", None)
+        result = trace_for_finding(snap, self.row.finding, self.row.check) if snap else None
+        if result is None:
+            self.notify("This finding names no pod or node to trace from.", severity="warning")
+            return
+        self.app.push_screen(TraceScreen(result, self.info, self.header, self.badge))
 
     @on(OptionList.OptionSelected, "#resources")
     def _resource_selected(self, event: OptionList.OptionSelected) -> None:
