@@ -22,9 +22,10 @@ cluster's API endpoint as this source resolves it), a pod, a node, svc/NAMESPACE
 ClusterIP → one of its ready endpoints).
 
 A hop whose data is not in the bundle is `unknown` and names the missing file: the verdict is
-then unknown unless another hop blocks; never reachable on data not seen. Transit gateways,
-peering connections and VPN gateways hand the traffic to networks a bundle does not describe:
-such a hop is unknown. See docs/trace.md.
+then unknown unless another hop blocks; never reachable on data not seen. A route to a transit
+gateway, peering connection or VPN gateway passes (the VPC's part is done, as for centralised
+egress) and the output says the verdict covers the VPC up to that hop (JSON `leaves_vpc_at`).
+See docs/trace.md.
 
 Exit status: 0 reachable, 1 blocked, 3 unknown, 2 bad input."""
 
