@@ -202,7 +202,7 @@ def _target(
     return Routed(Exit.STOPPED)
 
 
-def _handoff(found: Route, gateway: str, target: str) -> Hop | None:
+def _handoff(found: Route, gateway: str, target: Network) -> Hop | None:
     """The hop that hands the traffic to another network, or None for other targets.
 
     The VPC's part of the path passed: the route chose this gateway, the way centralised egress
