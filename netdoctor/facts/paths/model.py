@@ -22,6 +22,7 @@ class HopKind(StrEnum):
     VPC_ENDPOINT = "vpc-endpoint"
     APPLIANCE = "appliance"
     ENDPOINT_ACCESS = "endpoint-access"
+    LOAD_BALANCER = "load-balancer"
 
 
 HANDOFF_KINDS = frozenset({HopKind.TRANSIT_GATEWAY, HopKind.PEERING, HopKind.VPN_GATEWAY})

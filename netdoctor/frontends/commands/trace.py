@@ -16,7 +16,10 @@ subnet (longest prefix match, prefix lists included), the NAT gateway and its ow
 the internet gateway (which needs a public address on the sender), and for --to api the EKS
 endpoint settings (private access and VPC DNS, publicAccessCidrs).
 
-SRC: a pod (NAMESPACE/NAME), a node name, an EC2 instance id, or an IP the bundle knows.
+SRC: a pod (NAMESPACE/NAME), a node name, an EC2 instance id, an IP the bundle knows, or
+`internet` towards svc/NAMESPACE/NAME (a LoadBalancer Service) or ingress/NAMESPACE/NAME (an ALB
+Ingress): through the load balancer (scheme, state, its security groups, its subnets' route to
+the internet gateway) to a node's NodePort or a pod, as the target type says.
 DST: an IP or CIDR, `internet` (any public address no route or rule singles out), `api` (the
 cluster's API endpoint as this source resolves it), a pod, a node, svc/NAMESPACE/NAME (its
 ClusterIP → one of its ready endpoints).
