@@ -68,11 +68,17 @@ class NodeSpec(Struct):
     taints: list[Taint] | None = None
 
 
+class NodeSystemInfo(Struct):
+    osImage: str | None = None
+    kubeletVersion: str | None = None
+
+
 class NodeStatus(Struct):
     capacity: dict[str, Quantity] | None = None
     allocatable: dict[str, Quantity] | None = None
     conditions: list[NodeCondition] | None = None
     addresses: list[NodeAddress] | None = None
+    nodeInfo: NodeSystemInfo | None = None
 
 
 class Node(Struct):
