@@ -23,6 +23,8 @@ from netdoctor.engine.api import (
     files,
 )
 from netdoctor.facts import ipam, ipspace
+from netdoctor.facts.maxpods import windows_max_pods
+from netdoctor.facts.platform import node_kind
 from netdoctor.facts.text import clip, listing
 
 from . import _ipam as owners
@@ -74,6 +76,7 @@ class PodIpCapacity(Check):
         yield from self._too_many_pods(views)
         yield from self._max_pods_over_eni_capacity(views, at_eni_limit)
         yield from self._subnets_short_for_warm_pool(views, subnets_named)
+        yield from self._windows_max_pods(views)
 
     # --- shared -------------------------------------------------------------------------
 
@@ -328,6 +331,44 @@ class PodIpCapacity(Check):
                 ],
                 params=self._params(views, view),
                 mechanism="max-pods-over-eni",
+            )
+
+    # --- (e) Windows nodes: the primary ENI's secondary IPs -----------------------------
+
+    def _windows_max_pods(self, views: Views) -> Iterator[Finding | Unchecked]:
+        windows = [
+            v
+            for v in views.nodes
+            if node_kind(v) == "windows" and v.limits is not None and v.kubelet_max_pods
+        ]
+        if not windows:
+            return
+        prefixes = ipam.windows_prefix_delegation(views)
+        if prefixes is None:
+            yield self.unchecked("Windows max-pods against the primary ENI", files.K8S_CONFIGMAPS)
+            return
+        if prefixes:
+            return  # Windows prefix delegation: not modelled (docs/platforms.md)
+        for view in windows:
+            assert view.limits is not None and view.kubelet_max_pods is not None
+            capacity = windows_max_pods(view.limits)
+            if view.kubelet_max_pods <= capacity:
+                continue
+            yield self.finding(
+                Severity.WARNING,
+                f"Windows node {view.name} allows {view.kubelet_max_pods} pods but its primary "
+                f"ENI holds only {capacity} pod IPs",
+                resources=[view.ref],
+                evidence=[
+                    f"kubelet max-pods (status.allocatable.pods) = {view.kubelet_max_pods}",
+                    f"max-pods set by: {view.max_pods_origin}",
+                    f"{view.limits.instance_type}: {view.limits.ipv4_per_eni} IPv4 addresses per "
+                    f"ENI; Windows pods take secondary IPs of the primary ENI only (VPC resource "
+                    f"controller): {view.limits.ipv4_per_eni} − 1 = {capacity}",
+                    f"{ipam.WINDOWS_PD_KEY} is not true in the {ipam.VPC_CNI_CONFIGMAP} ConfigMap",
+                ],
+                params=self._params(views, view),
+                mechanism="windows-max-pods-over-ips",
             )
 
     # --- (d) subnets short for the warm pool ---------------------------------------------

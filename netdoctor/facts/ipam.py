@@ -37,6 +37,7 @@ from netdoctor.facts.maxpods import (
 )
 from netdoctor.facts.text import clip
 from netdoctor.facts.views import pod_ref as pod_ref  # re-exported for the checks
+from netdoctor.snapshot import files
 
 if TYPE_CHECKING:
     from netdoctor.facts.views import NodeView, Views
@@ -91,6 +92,22 @@ class MaxPodsVerdict:
     reference: int
     """The value that explains the cause: the non-custom-networking value, the
     prefix-delegation value, or the recommended value for the node."""
+
+
+VPC_CNI_CONFIGMAP = "amazon-vpc-cni"
+WINDOWS_PD_KEY = "enable-windows-prefix-delegation"
+
+
+def windows_prefix_delegation(views: Views) -> bool | None:
+    """The VPC resource controller's Windows prefix delegation (`amazon-vpc-cni` ConfigMap);
+    None when the ConfigMaps were not collected."""
+    snap = views.snap
+    if not snap.has(files.K8S_CONFIGMAPS):
+        return None
+    for cm in snap.configmaps:
+        if cm.metadata.name == VPC_CNI_CONFIGMAP and cm.metadata.namespace == "kube-system":
+            return (cm.data or {}).get(WINDOWS_PD_KEY, "").strip().lower() == "true"
+    return False
 
 
 def max_pods_verdict(views: Views, view: NodeView) -> MaxPodsVerdict | None:

@@ -71,6 +71,14 @@ def eni_max_pods(limits: InstanceLimits, settings: MaxPodsInput = MaxPodsInput()
     return usable_enis(limits, settings) * max(per_eni, 0) + 2
 
 
+def windows_max_pods(limits: InstanceLimits) -> int:
+    """Pods a Windows node can address: the VPC resource controller assigns secondary IPv4
+    addresses of the primary ENI only, so IPv4 per ENI − 1 (EKS User Guide, Windows support:
+    "one elastic network interface per node … IP addresses available per elastic network
+    interface … minus one"). Secondary-IP mode; Windows prefix delegation is not modelled."""
+    return max(limits.ipv4_per_eni - 1, 0)
+
+
 def recommended_cap(limits: InstanceLimits) -> int:
     """The calculator's cap: 250 above 30 vCPUs, else 110 (kubelet's default)."""
     return 250 if limits.vcpus > 30 else 110

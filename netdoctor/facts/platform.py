@@ -392,6 +392,34 @@ VPC_CNI = Requirement("vpc-cni", _vpc_cni)
 """The VPC CNI's aws-node runs and its settings govern pod IPs."""
 VPC_IPAM = Requirement("vpc-ipam", _vpc_ipam)
 """Pod IPs are VPC addresses held on ENIs (VPC CNI, Auto Mode, Cilium ENI mode)."""
+
+
+def _cilium_eni(p: Platform) -> Verdict:
+    if p.cni is Cni.CILIUM and p.ipam is Ipam.VPC_ENI:
+        return APPLIES
+    if p.cni is Cni.UNKNOWN:
+        return Verdict(None, "the CNI is unknown", p.missing or (f.K8S_DAEMONSETS,))
+    if p.cni is Cni.CILIUM and p.ipam is Ipam.UNKNOWN:
+        return Verdict(None, "Cilium's IPAM mode is unknown", p.missing or (f.K8S_CONFIGMAPS,))
+    if p.cni is Cni.CILIUM:
+        return Verdict(
+            False, f"cluster uses {p.label} with an overlay: pod IPs do not come from ENIs"
+        )
+    return Verdict(False, f"cluster uses {p.label}, not Cilium's ENI IPAM")
+
+
+def _ipv6_pods(p: Platform) -> Verdict:
+    if p.ip_family == "ipv6":
+        return APPLIES
+    if p.ip_family == "ipv4":
+        return Verdict(False, "IPv4 cluster: pods take no IPv6 prefix")
+    return Verdict(None, "the IP family is unknown", p.missing or (f.AWS_CLUSTER,))
+
+
+IPV6_PODS = Requirement("ipv6-pods", _ipv6_pods)
+"""Pods take IPv6 addresses from a /80 prefix on the node's primary ENI."""
+CILIUM_ENI = Requirement("cilium-eni", _cilium_eni)
+"""Cilium hands out VPC addresses from ENIs (`ipam: eni`), the Cilium operator attaching them."""
 IPV4_PODS = Requirement("ipv4-pods", _ipv4_pods)
 """Pods take IPv4 addresses from the subnets."""
 EC2_NODES = Requirement("ec2-nodes", _ec2_nodes)

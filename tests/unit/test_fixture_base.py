@@ -26,6 +26,7 @@ def test_the_base_is_deterministic_and_names_its_objects() -> None:
 def test_every_check_passes_on_the_healthy_base(tmp_path: Path) -> None:
     folder = write_docs(tmp_path / "base", healthy_docs())
     report = run_checks(load_checks(plugins=False).select(), Snapshot(open_bundle(folder)))
+    other_platforms = {"cilium-eni-ipam", "ipv6-pod-prefixes"}  # not applicable: VPC CNI, IPv4
     assert {r.check: r.status for r in report.results} == {
-        r.check: Status.PASS for r in report.results
+        r.check: Status.SKIP if r.check in other_platforms else Status.PASS for r in report.results
     }, [f.title for r in report.results for f in r.findings]

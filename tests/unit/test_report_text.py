@@ -89,7 +89,10 @@ def test_demo_reads_top_to_bottom() -> None:
         "      - the node(s) select ENIConfig 'eu-central-1c' (label",
         "        topology.kubernetes.io/zone); no ENIConfig has that name",
     ]
-    assert lines[-1] == "23 problems, 3 consequences in 7 of 7 checks (worst: critical)."
+    assert " ".join(lines[-2:]) == (
+        "23 problems, 3 consequences in 7 of 9 checks (worst: critical); 2 not applicable "
+        "to this cluster."
+    )
     # the findings come in display order
     headings = [line.lstrip() for line in lines if line.lstrip().startswith("[")]
     numbers = [int(line[1:].split("]")[0]) for line in headings]
@@ -150,13 +153,13 @@ def test_missing_data_is_said_plainly_with_the_commands_that_collect_it(tmp_path
     assert "    - NAT gateway state (needs aws/ec2-describe-nat-gateways.json)" in section
     assert "    aws/ec2-describe-nat-gateways.json" in section
     assert lines[-2:] == [
-        "No problems found in 1 check; 7 of 8 checks could not run in full for missing",
+        "No problems found in 1 check; 9 of 10 checks could not run in full for missing",
         "data (see above).",
     ]
     # pods.json is absent too: trunk-node-label ran in part, and so did egress-snat-route
     builtin_only = run_cli("check", str(bundle), env={"COLUMNS": "80"}).out.splitlines()
     assert builtin_only[-2:] == [
-        "No problems found in 1 check; 6 of 7 checks could not run in full for missing",
+        "No problems found in 1 check; 8 of 9 checks could not run in full for missing",
         "data (see above).",
     ]
 
@@ -186,7 +189,10 @@ def test_markdown_numbers_findings_and_lists_collect_commands(tmp_path: Path) ->
     out = run_cli("check", DEMO, "-o", "markdown", cwd=REPO).out
     assert "### 1. CRITICAL · `custom-networking`" in out
     assert "Fix: `netdoctor playbook custom-networking --bundle fixtures/demo --finding 1`" in out
-    assert "**23 problems, 3 consequences in 7 of 7 checks \\(worst: critical\\).**" in out
+    assert (
+        "**23 problems, 3 consequences in 7 of 9 checks \\(worst: critical\\); 2 not applicable "
+        "to this cluster.**"
+    ) in out
     bundle, plugin = _partial_bundle(tmp_path)
     partial = run_cli("check", str(bundle), *plugin, "-o", "markdown").out
     assert "## Could not run" in partial
