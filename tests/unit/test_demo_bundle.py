@@ -16,7 +16,7 @@ def test_demo_bundle_fails_every_check_with_named_objects() -> None:
     assert report["snapshot"]["cluster"] == "shop-prod"
     statuses = {r["check"]: r["status"] for r in report["results"]}
     assert set(statuses.values()) == {"fail"}, statuses
-    assert len(statuses) == 7
+    assert len(statuses) == 8
     findings = [f for r in report["results"] for f in r["findings"]]
     assert any(f["severity"] == "critical" for f in findings)
     resources = {ref for f in findings for ref in f["resources"]}
