@@ -22,9 +22,8 @@ from netdoctor.engine.api import (
     Unchecked,
     files,
 )
+from netdoctor.facts import loadbalancers as lb
 from netdoctor.facts.access import node_group_gaps
-
-from . import _lb as lb
 
 if TYPE_CHECKING:
     from netdoctor.snapshot import aws_types as a
@@ -46,7 +45,7 @@ class Context:
 
     services: dict[tuple[str, str], k.Service]
     consumers: dict[tuple[str, str], list[Any]]
-    """(namespace, service) → the `_lb.Consumer`s that target it."""
+    """(namespace, service) → the `loadbalancers.Consumer`s that target it."""
     node_sgs: str
     """The nodes' security groups, space-separated (the `security_group_id` param)."""
     vpc_cni: bool

@@ -332,6 +332,7 @@ class PodIpCapacity(Check):
                 resources=[view.ref],
                 evidence=[
                     f"kubelet max-pods (status.allocatable.pods) = {verdict.kubelet}",
+                    f"max-pods set by: {view.max_pods_origin}",
                     f"ENI capacity under the running aws-node settings: "
                     f"{ipam.formula(views, view)}",
                     cni.source("ENABLE_PREFIX_DELEGATION"),

@@ -117,6 +117,7 @@ class PrefixDelegation(Check):
             evidence=[
                 views.cni.source(PD),
                 owners.kubelet_line(kubelet, nodes),
+                f"max-pods set by: {first.max_pods_origin}",
                 f"{kubelet} is what {first.instance_type} gets with /28 prefixes; without them: "
                 f"{ipam.formula(views, first)}",
                 owners.overcommit_line((kubelet or 0) - capacity),
@@ -137,6 +138,7 @@ class PrefixDelegation(Check):
             evidence=[
                 views.cni.source(PD),
                 owners.kubelet_line(verdict.kubelet, nodes),
+                f"max-pods set by: {first.max_pods_origin}",
                 f"with /28 prefixes the ENIs hold {ipam.formula(views, first)}",
                 f"recommended max-pods {verdict.reference} (110, or 250 above 30 vCPUs, capped "
                 "by the ENI ceiling): the prefixes' extra IPs stay unused",

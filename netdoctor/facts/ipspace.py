@@ -133,8 +133,13 @@ def next_top_up(views: Views, view: NodeView) -> TopUp | None:
         elif warm_prefix:
             count, why = warm_prefix, f"WARM_PREFIX_TARGET={warm_prefix}"
         else:
-            count = warm_eni * (per_eni - 1)
-            why = f"WARM_ENI_TARGET={warm_eni}, a whole {limits.instance_type} ENI of prefixes"
+            # ipamd's isDatastorePoolTooLow reads WARM_PREFIX_TARGET, not WARM_ENI_TARGET, under
+            # prefix delegation; unset (0) it tops up only when no address is free, a prefix
+            # at a time.
+            count, why = (
+                1,
+                "WARM_PREFIX_TARGET unset (WARM_ENI_TARGET does not apply with prefixes)",
+            )
         return TopUp(count * PREFIX_SIZE, count, f"{why}: {count} /28 prefix(es)")
     if warm_ip:
         return TopUp(warm_ip, 0, f"WARM_IP_TARGET={warm_ip}: {warm_ip} IPs")

@@ -6,6 +6,7 @@ One place for the formulas, shared by the checks and `netdoctor max-pods`.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 PREFIX_SIZE = 16  # a /28 prefix holds 16 IPv4 addresses
@@ -78,3 +79,40 @@ def recommended_cap(limits: InstanceLimits) -> int:
 def recommended_max_pods(limits: InstanceLimits, settings: MaxPodsInput = MaxPodsInput()) -> int:
     """What max-pods-calculator.sh prints without --show-max-allowed."""
     return min(recommended_cap(limits), eni_max_pods(limits, settings))
+
+
+AUTO_MODE_LABEL = ("eks.amazonaws.com/compute-type", "auto")
+KARPENTER_LABEL = "karpenter.sh/nodepool"
+MANAGED_NODEGROUP_LABEL = "eks.amazonaws.com/nodegroup"
+
+
+def max_pods_origin(labels: Mapping[str, str], os_image: str | None) -> str:
+    """Who set the node's kubelet max-pods, as far as its labels and OS image tell.
+
+    Sources: Karpenter sets `--max-pods` from the EC2NodeClass `kubelet.maxPods`, else from its
+    own ENI count, which ignores prefix delegation (karpenter#8210); Bottlerocket from
+    `settings.kubernetes.max-pods`, else its built-in table; AL2023's nodeadm from the
+    NodeConfig's kubelet `maxPods`, else the instance's ENI limits; the AL2 bootstrap.sh from
+    `--max-pods`/`--use-max-pods false`, else eni-max-pods.txt (the secondary-IP formula).
+    """
+    image = (os_image or "").lower()
+    key, value = AUTO_MODE_LABEL
+    if labels.get(key) == value:
+        return "EKS Auto Mode (it sets max-pods itself, from the NodeClass)"
+    if KARPENTER_LABEL in labels:
+        return (
+            f"Karpenter (NodePool {labels[KARPENTER_LABEL]}): the EC2NodeClass kubelet.maxPods, "
+            "else Karpenter's own ENI count, which ignores prefix delegation (karpenter#8210)"
+        )
+    if image.startswith("bottlerocket"):
+        return "Bottlerocket: settings.kubernetes.max-pods, else its built-in per-type table"
+    if "amazon linux 2023" in image:
+        return "nodeadm (AL2023): the NodeConfig's kubelet maxPods, else the instance's ENI limits"
+    if "amazon linux 2" in image:
+        return (
+            "bootstrap.sh (AL2): --kubelet-extra-args --max-pods / --use-max-pods false, else "
+            "eni-max-pods.txt (the secondary-IP formula)"
+        )
+    if "windows" in image:
+        return "the Windows node's kubelet settings (EKS Windows AMI bootstrap)"
+    return "the kubelet's --max-pods or config file; the bundle does not show who set it"

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING
 
 from netdoctor.facts.cni import CniSettings, cni_settings
 from netdoctor.facts.instances import InstanceCatalog
-from netdoctor.facts.maxpods import InstanceLimits, MaxPodsInput, eni_max_pods
+from netdoctor.facts.maxpods import (
+    InstanceLimits,
+    MaxPodsInput,
+    eni_max_pods,
+    max_pods_origin,
+)
 from netdoctor.snapshot import aws_types as a
 from netdoctor.snapshot import k8s_types as k
 from netdoctor.snapshot.quantity import parse_count
@@ -96,6 +101,12 @@ class NodeView:
     def ref(self) -> str:
         """`node/NAME` for a finding's resources."""
         return f"node/{self.name}"
+
+    @property
+    def max_pods_origin(self) -> str:
+        """Who set the kubelet max-pods (`facts.maxpods.max_pods_origin`), as evidence."""
+        info = self.node.status.nodeInfo
+        return max_pods_origin(self.labels, info.osImage if info else None)
 
 
 def provider_id_parts(provider_id: str | None) -> tuple[str | None, str | None]:

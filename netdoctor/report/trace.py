@@ -46,6 +46,13 @@ def render_text(trace: Trace) -> str:
             )
     elif trace.missing:
         lines.append(printable(f"collect to decide: {', '.join(trace.missing)}"))
+    if blocked is None and (leaves := trace.leaves_at) is not None:
+        lines.append(
+            printable(
+                f"the verdict covers this VPC: the path leaves it at {leaves.kind.value} "
+                f"{leaves.id}, whose network the bundle does not describe"
+            )
+        )
     return "\n".join(lines)
 
 

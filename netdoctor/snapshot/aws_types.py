@@ -438,6 +438,11 @@ class LoadBalancerState(Struct):
     Code: str | None = None
 
 
+class LoadBalancerZone(Struct):
+    ZoneName: str | None = None
+    SubnetId: str | None = None
+
+
 class LoadBalancer(Struct):
     LoadBalancerArn: str = ""
     LoadBalancerName: str | None = None
@@ -447,6 +452,7 @@ class LoadBalancer(Struct):
     Type: str | None = None
     State: LoadBalancerState | None = None
     SecurityGroups: list[str] | None = None
+    AvailabilityZones: list[LoadBalancerZone] | None = None
 
 
 class DescribeLoadBalancers(Struct):

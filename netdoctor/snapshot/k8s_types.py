@@ -69,11 +69,17 @@ class NodeSpec(Struct):
     taints: list[Taint] | None = None
 
 
+class NodeSystemInfo(Struct):
+    osImage: str | None = None
+    kubeletVersion: str | None = None
+
+
 class NodeStatus(Struct):
     capacity: dict[str, Quantity] | None = None
     allocatable: dict[str, Quantity] | None = None
     conditions: list[NodeCondition] | None = None
     addresses: list[NodeAddress] | None = None
+    nodeInfo: NodeSystemInfo | None = None
 
 
 class Node(Struct):
@@ -204,9 +210,30 @@ class ServiceSpec(Struct):
     allocateLoadBalancerNodePorts: bool | None = None
 
 
+class LoadBalancerIngress(Struct):
+    hostname: str | None = None
+    ip: str | None = None
+
+
+class LoadBalancerStatus(Struct):
+    ingress: list[LoadBalancerIngress] | None = None
+
+
+class LoadBalancedStatus(Struct):
+    """`status` of a Service or an Ingress: the load balancer built for it, if any."""
+
+    loadBalancer: LoadBalancerStatus | None = None
+
+    @property
+    def hostnames(self) -> list[str]:
+        found = self.loadBalancer.ingress if self.loadBalancer else None
+        return [i.hostname or i.ip or "" for i in found or () if i.hostname or i.ip]
+
+
 class Service(Struct):
     metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
     spec: ServiceSpec = msgspec.field(default_factory=ServiceSpec)
+    status: LoadBalancedStatus = msgspec.field(default_factory=LoadBalancedStatus)
 
 
 class ServiceBackendPort(Struct):
@@ -254,6 +281,7 @@ class IngressSpec(Struct):
 class Ingress(Struct):
     metadata: ObjectMeta = msgspec.field(default_factory=ObjectMeta)
     spec: IngressSpec = msgspec.field(default_factory=IngressSpec)
+    status: LoadBalancedStatus = msgspec.field(default_factory=LoadBalancedStatus)
 
     def backends(self) -> list[IngressBackend]:
         """Every backend the Ingress routes to: default backend first, then each path."""

@@ -12,6 +12,7 @@ import pytest
 from netdoctor.frontends.agents.tools import TOOLS
 from tests.agents.client import text, with_server
 from tests.conftest import BUNDLES, FIXTURES, REPO, run_cli
+from tests.trace.test_paths import POD
 
 pytest.importorskip("mcp")
 
@@ -237,3 +238,20 @@ def test_whereis_answers_as_the_cli_does() -> None:
     assert good.structured_content["addresses"] == cli
     assert bad.is_error
     assert text(bad) == "netdoctor: error: '10.0.0.300' is not an IP address"
+
+
+def test_trace_answers_as_the_cli_does() -> None:
+    bundle = str(FIXTURES / "trace" / "fail-nat-failed")
+    pod = POD
+
+    async def body(client: Any) -> tuple[Any, Any]:
+        good = await client.call_tool("trace", {"bundle": bundle, "from": pod, "to": "internet"})
+        bad = await client.call_tool("trace", {"bundle": bundle, "from": "shop/nope", "to": "api"})
+        return good, bad
+
+    good, bad = with_server(body)
+    cli = json.loads(run_cli("trace", bundle, "--from", pod, "--to", "internet", "-o", "json").out)
+    assert good.structured_content["trace"] == cli
+    assert cli["verdict"] == "blocked" and cli["blocked_at"]["kind"] == "nat-gateway"
+    assert bad.is_error
+    assert text(bad).startswith("netdoctor: error: --from shop/nope: no such pod")

@@ -147,3 +147,29 @@ NOT_OURS = [
 @pytest.mark.parametrize("fixture", NOT_OURS)
 def test_cases_owned_by_other_checks_are_not_reported_twice(fixture: str) -> None:
     assert_findings(run_one(CHECK, BUNDLES / fixture), [])
+
+
+def test_evidence_says_who_set_max_pods_and_blames_karpenter_under_pd(tmp_path) -> None:
+    """Nodeadm nodes left at 29 say so; the same nodes launched by Karpenter point at its own
+    max-pods computation, which does not know prefix delegation (karpenter#8210)."""
+    import json
+    import shutil
+
+    scenario = FIXTURES / "fail-max-pods-left-at-secondary-pods-pending"
+    [finding] = [
+        f for f in run_one(CHECK, scenario).findings if f.mechanism == "pd-left-at-secondary"
+    ]
+    assert "max-pods set by: nodeadm (AL2023)" in "\n".join(finding.evidence)
+    bundle = tmp_path / "karpenter"
+    shutil.copytree(scenario, bundle)
+    nodes_file = bundle / "k8s" / "nodes.json"
+    nodes = json.loads(nodes_file.read_text())
+    for node in nodes["items"]:
+        node["metadata"]["labels"]["karpenter.sh/nodepool"] = "general"
+    nodes_file.write_text(json.dumps(nodes))
+    [finding] = [
+        f for f in run_one(CHECK, bundle).findings if f.mechanism == "pd-left-at-secondary"
+    ]
+    evidence = "\n".join(finding.evidence)
+    assert "max-pods set by: Karpenter (NodePool general)" in evidence
+    assert "ignores prefix delegation (karpenter#8210)" in evidence

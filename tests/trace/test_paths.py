@@ -72,11 +72,11 @@ CASES = [
     Case(
         "fail-external-snat-igw", POD, "internet", Verdict.BLOCKED, (HopKind.INTERNET_GATEWAY, IGW)
     ),
-    Case("pass-snat-excluded-peering", POD, "10.20.1.10", Verdict.UNKNOWN, port=5432),
-    Case("info-snat-peering-not-excluded", POD, "10.20.1.10", Verdict.UNKNOWN, port=5432),
+    Case("pass-snat-excluded-peering", POD, "10.20.1.10", Verdict.REACHABLE, port=5432),
+    Case("info-snat-peering-not-excluded", POD, "10.20.1.10", Verdict.REACHABLE, port=5432),
     # transit gateway default route: dead attachment, or centralised egress
     Case("fail-tgw-blackhole", POD, "internet", Verdict.BLOCKED, (HopKind.ROUTE_TABLE, RTB_A)),
-    Case("pass-tgw-default-route", POD, "internet", Verdict.UNKNOWN),
+    Case("pass-tgw-default-route", POD, "internet", Verdict.REACHABLE),
     # NAT gateway failed; internet gateway without a public address on the sender
     Case("fail-nat-failed", POD, "internet", Verdict.BLOCKED, (HopKind.NAT_GATEWAY, NAT_A)),
     Case(
@@ -179,15 +179,17 @@ def test_snat_towards_a_peered_cidr_follows_the_exclusions() -> None:
     assert "becomes node IP 192.168.107.189" in snated.hops[0].reason
     for result in (kept, snated):
         assert (result.hops[-1].kind, result.hops[-1].id) == (HopKind.PEERING, PEERING)
-        assert result.hops[-1].verdict is HopVerdict.UNKNOWN
+        assert result.hops[-1].verdict is HopVerdict.PASS
 
 
 def test_a_transit_gateway_default_route_is_handed_over_not_blocked() -> None:
-    result = run(Case("pass-tgw-default-route", POD, "internet", Verdict.UNKNOWN))
+    result = run(Case("pass-tgw-default-route", POD, "internet", Verdict.REACHABLE))
     last = result.hops[-1]
-    assert (last.kind, last.id, last.verdict) == (HopKind.TRANSIT_GATEWAY, TGW, HopVerdict.UNKNOWN)
-    assert "route tables are not in the bundle" in last.reason
-    assert all(h.verdict is HopVerdict.PASS for h in result.hops[:-1])
+    assert (last.kind, last.id, last.verdict) == (HopKind.TRANSIT_GATEWAY, TGW, HopVerdict.PASS)
+    assert "not in a netdoctor bundle" in last.reason
+    assert result.leaves_at is last
+    assert result.as_json()["leaves_vpc_at"]["id"] == TGW
+    assert all(h.verdict is HopVerdict.PASS for h in result.hops)
 
 
 def test_missing_data_is_unknown_and_names_the_file() -> None:

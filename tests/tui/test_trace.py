@@ -79,3 +79,76 @@ async def test_t_on_a_finding_opens_the_trace_of_its_path() -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, FindingScreen)
+
+
+def nat_app():
+    return sample_app(
+        TRACE / "fail-nat-failed", only=("egress-snat-route",), builtin=True, checks_dirs=[]
+    )
+
+
+async def test_the_trace_prompt_command_opens_the_path_or_says_what_is_wrong() -> None:
+    from netdoctor.frontends.tui.screens.trace import TraceScreen
+    from netdoctor.frontends.tui.screens.triage import TriageScreen
+
+    app = nat_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("colon", *"trace shop/nope internet", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TriageScreen)
+        assert "--from shop/nope: no such pod" in [n.message for n in app._notifications][-1]
+        await pilot.press("colon", *"trace internet", "enter")
+        await settle(pilot)
+        assert [n.message for n in app._notifications][-1].startswith("Usage: :trace SRC DST")
+        await pilot.press("colon", *f"trace {POD} internet 443", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TraceScreen)
+        blocked = app.screen.result.blocked_at
+        assert blocked is not None and blocked.id == NAT_A
+
+
+async def test_the_palette_asks_for_source_and_destination() -> None:
+    from textual.widgets import Input
+
+    from netdoctor.frontends.tui.screens.prompt import PromptScreen
+    from netdoctor.frontends.tui.screens.trace import TraceScreen
+
+    app = nat_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"Trace from")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptScreen)
+        assert app.screen.query_one(Input).value == "trace "
+        await pilot.press(*f"{POD} api", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TraceScreen)
+        assert app.screen.result.destination.text == "api"
+
+
+async def test_t_in_the_inspector_traces_from_the_highlighted_pod() -> None:
+    from textual.widgets import Input
+
+    from netdoctor.frontends.tui.messages import ResourceChosen
+    from netdoctor.frontends.tui.screens.inspector import InspectorScreen
+    from netdoctor.frontends.tui.screens.prompt import PromptScreen
+    from netdoctor.frontends.tui.screens.trace import TraceScreen
+
+    app = nat_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.post_message(ResourceChosen(f"pod/{POD}"))
+        await settle(pilot)
+        assert isinstance(app.screen, InspectorScreen)
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptScreen)
+        assert app.screen.query_one(Input).value == f"trace pod/{POD} "
+        await pilot.press(*"internet", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TraceScreen)
+        assert app.screen.result.source.address == "192.168.126.24"
+        assert app.screen.result.blocked_at is not None

@@ -82,3 +82,48 @@ def test_unknown_type_gives_null_and_exit_2() -> None:
 )
 def test_recommended_values(instance_type: str, settings: MaxPodsInput, expected: int) -> None:
     assert recommended_max_pods(offline_table()[instance_type], settings) == expected
+
+
+def test_multi_card_types_count_only_the_default_cards_enis() -> None:
+    """ipamd attaches pod ENIs to network card 0 only (VPC CNI v1.7.10 release notes; v1.20's
+    ENABLE_MULTI_NIC adds multi-homed pods on the other cards, not ordinary pod room). EC2 puts
+    8 of i7ie.48xlarge's 15 ENIs and 12 of i8ge.48xlarge's 24 on card 0, so the ceiling is
+    8 × 49 + 2 = 394 and 12 × 49 + 2 = 590, below the 737/1178 of AWS's eni-max-pods.txt,
+    which counted every card's ENIs."""
+    code, rows = max_pods_json(
+        "i7ie.48xlarge",
+        "i7ie.metal-48xl",
+        "i8ge.48xlarge",
+        "i8ge.metal-48xl",
+        "--show-max-allowed",
+    )
+    assert code == 0
+    assert {name: (row["max_pods"], row["enis"]) for name, row in rows.items()} == {
+        "i7ie.48xlarge": (394, 8),
+        "i7ie.metal-48xl": (394, 8),
+        "i8ge.48xlarge": (590, 12),
+        "i8ge.metal-48xl": (590, 12),
+    }
+
+
+@pytest.mark.parametrize(
+    ("labels", "os_image", "expected"),
+    [
+        (
+            {"karpenter.sh/nodepool": "default"},
+            "Amazon Linux 2023.6",
+            "Karpenter (NodePool default)",
+        ),
+        ({"eks.amazonaws.com/compute-type": "auto"}, "Bottlerocket OS 1.30", "EKS Auto Mode"),
+        ({}, "Bottlerocket OS 1.30.0 (aws-k8s-1.32)", "Bottlerocket: settings.kubernetes.max-pods"),
+        ({}, "Amazon Linux 2023.6.20250115", "nodeadm (AL2023)"),
+        ({}, "Amazon Linux 2", "bootstrap.sh (AL2)"),
+        ({}, None, "the bundle does not show who set it"),
+    ],
+)
+def test_max_pods_origin_names_who_set_it(
+    labels: dict[str, str], os_image: str | None, expected: str
+) -> None:
+    from netdoctor.facts.maxpods import max_pods_origin
+
+    assert expected in max_pods_origin(labels, os_image)

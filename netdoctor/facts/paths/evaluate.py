@@ -18,12 +18,14 @@ from netdoctor.facts.paths import endpoint
 from netdoctor.facts.paths.context import Walk
 from netdoctor.facts.paths.ends import (
     API,
+    INTERNET,
     Place,
     resolve_address,
     resolve_destination,
     resolve_source,
 )
 from netdoctor.facts.paths.filters import acl_hop, groups_hop
+from netdoctor.facts.paths.inbound import trace_inbound
 from netdoctor.facts.paths.model import End, Hop, HopKind, HopVerdict, Playbook, Trace
 from netdoctor.facts.paths.routes import EGRESS_PLAYBOOK, Exit, Routed, Sender, route
 from netdoctor.facts.paths.service import backends
@@ -57,6 +59,8 @@ def trace(
         raise UsageError(f"--protocol {protocol}: expected tcp, udp or icmp") from None
     if port is not None and not 0 < port < 65536:
         raise UsageError(f"--port {port}: expected 1-65535")
+    if source == INTERNET:
+        return trace_inbound(snap, destination, proto, port)
     views = snap.views
     src = resolve_source(views, source)
     dst = resolve_destination(views, destination)

@@ -22,6 +22,11 @@ class HopKind(StrEnum):
     VPC_ENDPOINT = "vpc-endpoint"
     APPLIANCE = "appliance"
     ENDPOINT_ACCESS = "endpoint-access"
+    LOAD_BALANCER = "load-balancer"
+
+
+HANDOFF_KINDS = frozenset({HopKind.TRANSIT_GATEWAY, HopKind.PEERING, HopKind.VPN_GATEWAY})
+"""Hops that hand the traffic to a network outside the bundle."""
 
 
 class HopVerdict(StrEnum):
@@ -117,6 +122,12 @@ class Trace:
         return Verdict.REACHABLE
 
     @property
+    def leaves_at(self) -> Hop | None:
+        """The hop where the path leaves the VPC for a network the bundle does not describe
+        (transit gateway, peering, VPN): a `reachable` verdict covers the path up to it."""
+        return next((h for h in self.hops if h.kind in HANDOFF_KINDS), None)
+
+    @property
     def missing(self) -> list[str]:
         """Every bundle file some hop lacked, in hop order."""
         return list(dict.fromkeys(rel for h in self.hops for rel in h.missing))
@@ -132,4 +143,5 @@ class Trace:
             "hops": [h.as_json() for h in self.hops],
             "blocked_at": blocked.as_json() if blocked else None,
             "missing": self.missing,
+            "leaves_vpc_at": leaves.as_json() if (leaves := self.leaves_at) else None,
         }

@@ -32,6 +32,9 @@ class Exit(StrEnum):
     """Left through an internet gateway (or egress-only gateway)."""
     SERVICE = "service"
     """Reached an AWS service through a gateway VPC endpoint."""
+    LEFT_VPC = "left-vpc"
+    """Handed to a transit gateway, peering connection or VPN gateway: the VPC's part passed,
+    the rest is another network's."""
     STOPPED = "stopped"
     """Blocked, or unknown beyond this point."""
 
@@ -181,38 +184,10 @@ def _target(
             )
         )
         return Routed(Exit.INTERNET, sender.address)
-    if found.TransitGatewayId:
-        walk.add(
-            Hop(
-                HopKind.TRANSIT_GATEWAY,
-                found.TransitGatewayId,
-                HopVerdict.UNKNOWN,
-                f"handed to transit gateway {found.TransitGatewayId}: its route tables are "
-                f"not in the bundle, so where it sends {target} is unknown; {BEYOND}",
-            )
-        )
-        return Routed(Exit.STOPPED)
-    if found.VpcPeeringConnectionId:
-        walk.add(
-            Hop(
-                HopKind.PEERING,
-                found.VpcPeeringConnectionId,
-                HopVerdict.UNKNOWN,
-                f"into peering connection {found.VpcPeeringConnectionId}: the peer VPC "
-                f"decides the rest; {BEYOND}",
-            )
-        )
-        return Routed(Exit.STOPPED)
-    if gateway.startswith("vgw-"):
-        walk.add(
-            Hop(
-                HopKind.VPN_GATEWAY,
-                gateway,
-                HopVerdict.UNKNOWN,
-                f"into VPN gateway {gateway}: the remote network decides the rest; {BEYOND}",
-            )
-        )
-        return Routed(Exit.STOPPED)
+    handoff = _handoff(found, gateway, target)
+    if handoff is not None:
+        walk.add(handoff)
+        return Routed(Exit.LEFT_VPC)
     if gateway.startswith("vpce-"):
         return _vpc_endpoint(walk, gateway)
     walk.add(
@@ -225,6 +200,29 @@ def _target(
         )
     )
     return Routed(Exit.STOPPED)
+
+
+def _handoff(found: Route, gateway: str, target: Network) -> Hop | None:
+    """The hop that hands the traffic to another network, or None for other targets.
+
+    The VPC's part of the path passed: the route chose this gateway, the way centralised egress
+    through a transit gateway or a peered database is meant to work (egress-snat-route treats a
+    default route to one as healthy too). The hop passes and names the edge; `Trace.leaves_at`
+    tells the reader the verdict covers the VPC only."""
+    if found.TransitGatewayId:
+        kind, hop_id, what = HopKind.TRANSIT_GATEWAY, found.TransitGatewayId, "transit gateway"
+    elif found.VpcPeeringConnectionId:
+        kind, hop_id, what = HopKind.PEERING, found.VpcPeeringConnectionId, "peering connection"
+    elif gateway.startswith("vgw-"):
+        kind, hop_id, what = HopKind.VPN_GATEWAY, gateway, "VPN gateway"
+    else:
+        return None
+    return Hop(
+        kind,
+        hop_id,
+        HopVerdict.PASS,
+        f"leaves the VPC for {target} through {what} {hop_id}; {BEYOND}",
+    )
 
 
 def _vpc_endpoint(walk: Walk, endpoint_id: str) -> Routed:

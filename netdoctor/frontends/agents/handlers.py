@@ -100,6 +100,18 @@ def whereis(args: argparse.Namespace) -> Result:
     return {"source": found.source, "addresses": located}
 
 
+def trace(args: argparse.Namespace) -> Result:
+    """The path hop by hop (`netdoctor trace -o json`)."""
+    from netdoctor.facts.paths import trace as trace_path
+
+    source, destination = vars(args)["from"], args.to
+    with opened(args) as found:
+        result = trace_path(
+            found.snapshot, source, destination, port=args.port, protocol=args.protocol
+        )
+    return {"source": found.source, "trace": result.as_json()}
+
+
 def capacity(args: argparse.Namespace) -> Result:
     """The capacity view's numbers: pods against each node's ceilings, each subnet's used and
     free addresses (and free /28 blocks with prefix delegation)."""

@@ -96,6 +96,43 @@ TOOLS: dict[str, Tool] = {
             required=("ips",),
         ),
     ),
+    "trace": Tool(
+        f"{_HANDLERS}:trace",
+        "Can this source reach that destination, and if not which hop drops it, as "
+        "`netdoctor trace -o json` (docs/trace.md): SNAT, security groups, network ACLs, routes, "
+        "NAT/internet gateways, VPC endpoints, the EKS endpoint settings, hop by hop, each with "
+        "the rule that decided. `verdict` is reachable, blocked (`blocked_at` is the first "
+        "blocking hop, with its playbook) or unknown (`missing` names the bundle files to "
+        "collect). An incident without `frame` means its last frame.",
+        object_schema(
+            {
+                "from": {
+                    "type": "string",
+                    "description": "The sender: a pod (NAMESPACE/NAME), a node name, an EC2 "
+                    "instance id, or an IP the bundle knows.",
+                },
+                "to": {
+                    "type": "string",
+                    "description": "The receiver: an IP or CIDR, `internet`, `api` (the cluster's "
+                    "API endpoint), a pod, a node, or svc/NAMESPACE/NAME.",
+                },
+                "port": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 65535,
+                    "description": "Destination port (default 443; for svc/… the service's "
+                    "first port).",
+                },
+                "protocol": {
+                    "enum": ["tcp", "udp", "icmp"],
+                    "default": "tcp",
+                    "description": "Protocol (default tcp).",
+                },
+                **SOURCE,
+            },
+            required=("from", "to"),
+        ),
+    ),
     "timeline": Tool(
         f"{_HANDLERS}:timeline",
         "The timeline of a recorded incident (`netdoctor record`, `netdoctor watch --record`): "

@@ -16,15 +16,19 @@ subnet (longest prefix match, prefix lists included), the NAT gateway and its ow
 the internet gateway (which needs a public address on the sender), and for --to api the EKS
 endpoint settings (private access and VPC DNS, publicAccessCidrs).
 
-SRC: a pod (NAMESPACE/NAME), a node name, an EC2 instance id, or an IP the bundle knows.
+SRC: a pod (NAMESPACE/NAME), a node name, an EC2 instance id, an IP the bundle knows, or
+`internet` towards svc/NAMESPACE/NAME (a LoadBalancer Service) or ingress/NAMESPACE/NAME (an ALB
+Ingress): through the load balancer (scheme, state, its security groups, its subnets' route to
+the internet gateway) to a node's NodePort or a pod, as the target type says.
 DST: an IP or CIDR, `internet` (any public address no route or rule singles out), `api` (the
 cluster's API endpoint as this source resolves it), a pod, a node, svc/NAMESPACE/NAME (its
 ClusterIP → one of its ready endpoints).
 
 A hop whose data is not in the bundle is `unknown` and names the missing file: the verdict is
-then unknown unless another hop blocks; never reachable on data not seen. Transit gateways,
-peering connections and VPN gateways hand the traffic to networks a bundle does not describe:
-such a hop is unknown. See docs/trace.md.
+then unknown unless another hop blocks; never reachable on data not seen. A route to a transit
+gateway, peering connection or VPN gateway passes (the VPC's part is done, as for centralised
+egress) and the output says the verdict covers the VPC up to that hop (JSON `leaves_vpc_at`).
+See docs/trace.md.
 
 Exit status: 0 reachable, 1 blocked, 3 unknown, 2 bad input."""
 

@@ -24,6 +24,7 @@ from netdoctor.frontends.tui.messages import (
     CheckFinished,
     FindingChosen,
     LoadWarned,
+    PromptRequested,
     ResourceChosen,
     RunCompleted,
     SnapshotLoaded,
@@ -174,6 +175,9 @@ class NetdoctorApp(App[None]):
             )
             self.push_screen(screen)
 
+    def on_prompt_requested(self, message: PromptRequested) -> None:
+        self.action_prompt(message.text)
+
     def on_resource_chosen(self, message: ResourceChosen) -> None:
         if self.snapshot is not None:
             self.push_screen(InspectorScreen(message.ref, self.snapshot, self.header, self.badge))
@@ -214,8 +218,9 @@ class NetdoctorApp(App[None]):
         """True for a recorded incident (the replay app)."""
         return False
 
-    def action_prompt(self) -> None:
-        """The `:` prompt: `:capacity`, `:replay`, `:find IP`, `:check ID`, `:q`."""
+    def action_prompt(self, initial: str = "") -> None:
+        """The `:` prompt: `:capacity`, `:replay`, `:find IP`, `:trace SRC DST`, `:check ID`,
+        `:q`; `initial` is typed in already."""
         if isinstance(self.screen, PromptScreen):
             return
 
@@ -223,7 +228,29 @@ class NetdoctorApp(App[None]):
             if line:
                 run_prompt(self, line)
 
-        self.push_screen(PromptScreen(), run)
+        self.push_screen(PromptScreen(initial), run)
+
+    def _ask_find(self) -> None:
+        self.action_prompt("find ")
+
+    def _ask_trace(self) -> None:
+        self.action_prompt("trace ")
+
+    def show_trace(self, source: str, destination: str, port: int | None) -> None:
+        """The trace screen for SRC → DST (`:trace`, the palette, `t` in the inspector)."""
+        from netdoctor.errors import NetdoctorError
+        from netdoctor.facts.paths import trace
+        from netdoctor.frontends.tui.screens.trace import TraceScreen
+
+        if self.snapshot is None:
+            self.notify("No snapshot is loaded yet.", severity="warning")
+            return
+        try:
+            result = trace(self.snapshot, source, destination, port=port)
+        except NetdoctorError as exc:
+            self.notify(printable(str(exc)), severity="warning", markup=False)
+            return
+        self.push_screen(TraceScreen(result, self.state.info, self.header, self.badge))
 
     def show_check(self, check_id: str) -> None:
         """The triage screen with only that check's findings (`:check ID`)."""
@@ -285,6 +312,12 @@ class NetdoctorApp(App[None]):
             ("Reload", "Load the snapshot again and re-run the checks (r)", self.action_reload),
             ("Export report", "Write the report as Markdown or JSON (e)", self.action_export),
             ("Capacity", "Pods and IPs per node and subnet (c)", self.action_capacity),
+            ("Find IP", "Which pod, node or ENI holds an address (:find IP)", self._ask_find),
+            (
+                "Trace from … to …",
+                "Can SRC reach DST, and which hop drops it (:trace SRC DST [PORT])",
+                self._ask_trace,
+            ),
             ("Help", "Every key (?)", self.action_help),
         ]
         if isinstance(screen, TriageScreen):

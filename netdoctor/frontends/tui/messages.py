@@ -62,6 +62,13 @@ class FindingChosen(Message):
 
 
 @dataclass
+class PromptRequested(Message):
+    """Open the `:` prompt with this text typed in (`trace pod/shop/web-1 `)."""
+
+    text: str
+
+
+@dataclass
 class ResourceChosen(Message):
     """The user asked to inspect a resource (`node/…`, `subnet/subnet-…`, `rtb-…`…)."""
 

@@ -69,6 +69,19 @@ def _find(app: NetdoctorApp, arg: str) -> None:
         app.post_message(ResourceChosen(opened.id))
 
 
+TRACE_USAGE = "Usage: :trace SRC DST [PORT] — e.g. :trace shop/web-1 internet, :trace NODE api"
+
+
+def _trace(app: NetdoctorApp, arg: str) -> None:
+    """The path from SRC to DST hop by hop (the `trace` command's answer), on its own screen."""
+    words = arg.split()
+    if len(words) not in (2, 3) or (len(words) == 3 and not words[2].isdigit()):
+        app.notify(TRACE_USAGE, severity="warning", markup=False)
+        return
+    port = int(words[2]) if len(words) == 3 else None
+    app.show_trace(words[0], words[1], port)
+
+
 def _check(app: NetdoctorApp, arg: str) -> None:
     app.show_check(arg)
 
@@ -81,6 +94,7 @@ COMMANDS: tuple[PromptCommand, ...] = (
     PromptCommand(("capacity", "cap"), "", "pods and IPs per node and subnet", _capacity),
     PromptCommand(("replay", "triage"), "", "back to the triage (replay) screen", _replay),
     PromptCommand(("find",), "IP", "which pod, node or ENI holds an IP", _find),
+    PromptCommand(("trace",), "SRC DST [PORT]", "which hop drops SRC → DST", _trace),
     PromptCommand(("check",), "ID", "only that check's findings", _check),
     PromptCommand(("q", "quit", "q!"), "", "quit", _quit),
 )

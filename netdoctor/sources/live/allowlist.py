@@ -267,16 +267,23 @@ _STATE = {
 }
 _CONTAINER_STATUS = {"name": SCALAR, "ready": SCALAR, "restartCount": SCALAR, "state": _STATE}
 
-# The annotations checks read (`checks/_lb.py`, `facts/views.py`).
+# The annotations checks and trace read (`facts/loadbalancers.py`, `facts/views.py`).
 SERVICE_ANNOTATIONS = frozenset(
     {
         "service.beta.kubernetes.io/aws-load-balancer-type",
         "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type",
+        "service.beta.kubernetes.io/aws-load-balancer-scheme",
+        "service.beta.kubernetes.io/aws-load-balancer-internal",
+        "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes",
         "alb.ingress.kubernetes.io/target-type",
     }
 )
 INGRESS_ANNOTATIONS = frozenset(
-    {"kubernetes.io/ingress.class", "alb.ingress.kubernetes.io/target-type"}
+    {
+        "kubernetes.io/ingress.class",
+        "alb.ingress.kubernetes.io/target-type",
+        "alb.ingress.kubernetes.io/scheme",
+    }
 )
 
 

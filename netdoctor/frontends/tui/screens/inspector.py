@@ -9,7 +9,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
@@ -18,7 +18,7 @@ from textual.widgets.tree import TreeNode
 
 from netdoctor.errors import NetdoctorError
 from netdoctor.explore import ChainNode, RawObject, build_chain, raw_object
-from netdoctor.frontends.tui.messages import ResourceChosen
+from netdoctor.frontends.tui.messages import PromptRequested, ResourceChosen
 from netdoctor.frontends.tui.widgets.header import SnapshotHeader
 from netdoctor.frontends.tui.widgets.json_view import JsonView
 from netdoctor.frontends.tui.widgets.navigation import NavTree
@@ -54,11 +54,24 @@ def chain_label(node: ChainNode) -> Text:
     return label
 
 
+def trace_source(ref: str) -> str | None:
+    """How `trace` names the object as a sender (`pod/NS/NAME`, a node name, an instance id),
+    or None for objects that do not send (subnets, route tables…)."""
+    kind, _, rest = ref.partition("/")
+    if kind == "pod" and rest:
+        return ref
+    if kind in ("node", "instance") and rest:
+        return rest
+    if ref.startswith("i-"):
+        return ref
+    return None
+
+
 class InspectorScreen(Screen):
     """The chain of one resource (`node/…`, `pod/NS/NAME`, `subnet/subnet-…`, `rtb-…`…)."""
 
     CSS_PATH = "../styles/inspector.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = []
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("t", "trace", "Trace from here")]
 
     def __init__(self, ref: str, snapshot: Snapshot, header: str, badge: str) -> None:
         super().__init__()
@@ -153,6 +166,20 @@ class InspectorScreen(Screen):
         data = event.node.data
         if data is not None and data.ref and data.ref != self.shown_ref:
             self.load_raw(data.ref)
+
+    def action_trace(self) -> None:
+        """The `:trace` prompt with the highlighted pod, node or instance (else the inspected
+        one) typed in as the sender; the user adds the destination."""
+        highlighted = self.query_one("#chain", Tree).cursor_node
+        refs = [highlighted.data.ref if highlighted and highlighted.data else None, self.ref]
+        source = next((s for r in refs if r and (s := trace_source(r))), None)
+        if source is None:
+            self.notify(
+                "Trace starts from a pod, a node or an instance: highlight one.",
+                severity="warning",
+            )
+            return
+        self.post_message(PromptRequested(f"trace {source} "))
 
     @on(Tree.NodeSelected, "#chain")
     def _selected(self, event: Tree.NodeSelected[ChainNode]) -> None:

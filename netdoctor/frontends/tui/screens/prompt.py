@@ -26,14 +26,26 @@ class PromptScreen(ModalScreen[str | None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
+    def __init__(self, initial: str = "") -> None:
+        super().__init__()
+        self.initial = initial
+        """Text already typed (`trace pod/shop/web-1 `), the cursor after it."""
+
     def compose(self) -> ComposeResult:
         with Horizontal(id="prompt-bar"):
             yield Static(":", id="prompt-colon")
-            yield Input(placeholder="capacity · replay · find IP · check ID · q", id="prompt-input")
+            yield Input(
+                self.initial,
+                placeholder="capacity · replay · find IP · trace SRC DST · check ID · q",
+                id="prompt-input",
+                select_on_focus=False,
+            )
         yield Static(usage(), id="prompt-usage", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        field = self.query_one(Input)
+        field.focus()
+        field.cursor_position = len(field.value)
 
     @on(Input.Submitted, "#prompt-input")
     def _submitted(self, event: Input.Submitted) -> None:

@@ -1,4 +1,5 @@
-"""Load balancer facts for nodeport-exposure: who targets a Service, and how.
+"""Load balancer facts (nodeport-exposure, trace from the internet): who targets a Service, how,
+and whether its load balancer faces the internet.
 
 The AWS Load Balancer Controller (LBC) reads the target type from annotations (a Service's
 annotation wins over its Ingress's); LoadBalancer Services left to the in-tree cloud provider
@@ -24,6 +25,11 @@ NLB_TARGET_TYPE = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"
 LB_TYPE = "service.beta.kubernetes.io/aws-load-balancer-type"
 LBC_SERVICE_CLASS = "service.k8s.aws/nlb"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+LB_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme"
+LB_INTERNAL = "service.beta.kubernetes.io/aws-load-balancer-internal"
+ALB_SCHEME = "alb.ingress.kubernetes.io/scheme"
+TG_ATTRIBUTES = "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"
+INTERNET_FACING, INTERNAL = "internet-facing", "internal"
 USE_ANNOTATION = "use-annotation"  # an ALB action backend, not a Service
 INSTANCE, IP, UNKNOWN = "instance", "ip", "unknown"
 _PROTOCOLS = {"6": "tcp", "17": "udp"}
@@ -180,3 +186,45 @@ def admits(perm: a.IpPermission, port: k.ServicePort) -> bool:
         return True
     low, high = _span(perm)
     return proto == (port.protocol or "TCP").lower() and low <= (port.nodePort or 0) <= high
+
+
+def service_scheme(svc: k.Service, mode: LbMode) -> tuple[str, str]:
+    """(scheme, why) of a LoadBalancer Service's load balancer, from its annotations.
+
+    The LBC defaults to `internal` (LBC docs, Service annotations: `aws-load-balancer-scheme`,
+    default internal; the deprecated `aws-load-balancer-internal` still counts); the in-tree
+    provider builds an internet-facing one unless `aws-load-balancer-internal` is set to
+    anything but "false" (kubernetes/website#15771)."""
+    annotations = svc.metadata.annotations or {}
+    scheme = annotations.get(LB_SCHEME, "").strip().lower()
+    internal = annotations.get(LB_INTERNAL)
+    if mode.controller == "lbc":
+        if scheme in (INTERNET_FACING, INTERNAL):
+            return scheme, f"{LB_SCHEME}={scheme}"
+        if internal is not None:
+            value = INTERNAL if internal.strip().lower() == "true" else INTERNET_FACING
+            return value, f"{LB_INTERNAL}={internal}"
+        return INTERNAL, f"no {LB_SCHEME} annotation: the controller defaults to internal"
+    if internal is not None and internal.strip().lower() != "false":
+        return INTERNAL, f"{LB_INTERNAL}={internal}"
+    return INTERNET_FACING, "the in-tree provider builds an internet-facing load balancer"
+
+
+def ingress_scheme(ing: k.Ingress) -> tuple[str, str]:
+    """(scheme, why) of an ALB Ingress (LBC docs, Ingress annotations: `scheme`, default
+    internal)."""
+    scheme = (ing.metadata.annotations or {}).get(ALB_SCHEME, "").strip().lower()
+    if scheme in (INTERNET_FACING, INTERNAL):
+        return scheme, f"{ALB_SCHEME}={scheme}"
+    return INTERNAL, f"no {ALB_SCHEME} annotation: the controller defaults to internal"
+
+
+def client_ip_preserved(svc: k.Service, target_type: str, protocol: str) -> bool:
+    """Whether an NLB hands the target the client's address (ELB User Guide, NLB target groups,
+    "Client IP preservation": on by default for instance targets and for UDP, off for ip
+    targets over TCP/TLS); the `preserve_client_ip.enabled` target group attribute wins."""
+    for item in (svc.metadata.annotations or {}).get(TG_ATTRIBUTES, "").split(","):
+        key, _, value = item.partition("=")
+        if key.strip() == "preserve_client_ip.enabled":
+            return value.strip().lower() == "true"
+    return target_type == INSTANCE or protocol == "udp"
