@@ -22,7 +22,7 @@ from netdoctor.engine.api import (
     applies,
     files,
 )
-from netdoctor.facts import ipam, ipspace
+from netdoctor.facts import ipam, ipspace, signatures
 from netdoctor.facts.maxpods import windows_max_pods
 from netdoctor.facts.platform import node_kind
 from netdoctor.facts.text import clip, listing
@@ -110,7 +110,7 @@ class PodIpCapacity(Check):
         signals = {
             view.name: lines
             for view in ipam.cni_nodes(views)
-            if (lines := ipam.node_signals(views, view, ipam.IPAMD_NO_IPS))
+            if (lines := self._no_ip_signals(views, view))
         }
         for name in sorted(set(stuck) | set(signals)):
             view = views.nodes_by_name.get(name)
@@ -132,6 +132,9 @@ class PodIpCapacity(Check):
                 evidence.append(f"{len(pods)} pod(s) Pending on the node: {listing(refs)}")
             evidence += signals.get(name, [])
             evidence += lines
+            if kind == "subnet" and view is not None:
+                # the EC2 error code corroborates the exhausted subnet; it is not a second cause
+                evidence += signatures.subnet_exhaustion_events(views, view)
             if pods:
                 title = (
                     f"{len(pods)} pod(s) on node {name} cannot get an IP address "
@@ -165,9 +168,22 @@ class PodIpCapacity(Check):
                         ELSEWHERE[kind], f"node/{name}", *(f"subnet/{s}" for s in subnet_ids)
                     )
                     if kind in ELSEWHERE
+                    # no limit explains it: ipamd denied its EC2 calls, if cni-health saw that
+                    else self.cause_hint("cni-health", f"node/{name}")
+                    if kind == "unexplained"
                     else None
                 ),
             )
+
+    @staticmethod
+    def _no_ip_signals(views: Views, view: NodeView) -> list[str]:
+        """IPAMDNoIPs lines for the node, without a node monitoring agent condition the bundle
+        shows stale (pods got IPs since): `cni-health` calls that one stale."""
+        lines = ipam.node_signals(views, view, ipam.IPAMD_NO_IPS)
+        verdict = signatures.judge_nma(views, view)
+        if verdict is not None and verdict.stale:
+            lines = [line for line in lines if f" condition {verdict.condition.type}=" not in line]
+        return lines
 
     def _limit_hit(self, views: Views, view: NodeView) -> tuple[str, list[str], list[str], str]:
         """Which limit stopped ipamd: (label, evidence, subnets to name, kind)."""

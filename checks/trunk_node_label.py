@@ -25,6 +25,7 @@ from netdoctor.engine.api import (
     applies,
     files,
 )
+from netdoctor.facts import signatures
 
 if TYPE_CHECKING:
     from netdoctor.facts.views import NodeView
@@ -334,6 +335,7 @@ class TrunkNodeLabel(Check):
                     if cni.found
                     else "no aws-node DaemonSet in k8s/daemonsets.json: ENABLE_POD_ENI unknown",
                     *how,
+                    *signatures.branch_failures(snap.views, pods[0][0]),
                     *node_facts,
                 ],
                 params=self._params([s.view for s in starved]),

@@ -49,6 +49,7 @@ class NodeCondition(Struct):
     status: str = ""
     reason: str | None = None
     message: str | None = None
+    lastTransitionTime: Any = None
 
 
 class NodeAddress(Struct):
@@ -95,8 +96,13 @@ class ContainerStateWaiting(Struct):
     message: str | None = None
 
 
+class ContainerStateRunning(Struct):
+    startedAt: Any = None
+
+
 class ContainerState(Struct):
     waiting: ContainerStateWaiting | None = None
+    running: ContainerStateRunning | None = None
 
 
 class ContainerStatus(Struct):
@@ -124,6 +130,7 @@ class PodStatus(Struct):
     hostIP: str | None = None
     reason: str | None = None
     message: str | None = None
+    startTime: Any = None
     conditions: list[PodCondition] | None = None
     containerStatuses: list[ContainerStatus] | None = None
 

@@ -99,22 +99,23 @@ def test_the_finding_fills_the_misplaced_nat_and_only_its_option_prints() -> Non
 
 
 def test_finding_numbers_are_the_report_s() -> None:
-    # [2] and [3] are pod-ip-capacity consequences ranked under custom-networking's [1]
-    code, out, err = _playbook("egress-snat-route", "--bundle", "fixtures/demo", "--finding", "4")
+    # [1] is cni-health; [3] and [4] are pod-ip-capacity consequences ranked under
+    # custom-networking's [2]
+    code, out, err = _playbook("egress-snat-route", "--bundle", "fixtures/demo", "--finding", "5")
     assert code == 0, err
-    assert "Filled from finding 4 of fixtures/demo: CRITICAL Subnet subnet-04e2a9587c5ead4ba" in out
-    code, _, err = _playbook("egress-snat-route", "--bundle", "fixtures/demo", "--finding", "1")
+    assert "Filled from finding 5 of fixtures/demo: CRITICAL Subnet subnet-04e2a9587c5ead4ba" in out
+    code, _, err = _playbook("egress-snat-route", "--bundle", "fixtures/demo", "--finding", "2")
     assert code == 2
     assert err == (
-        "netdoctor: error: finding 1 is a custom-networking finding (2 node(s) select ENIConfig "
+        "netdoctor: error: finding 2 is a custom-networking finding (2 node(s) select ENIConfig "
         "'eu-central-1c', which does not exist: their pods cannot get IPs); its playbook is "
         "'custom-networking', not 'egress-snat-route': run netdoctor playbook custom-networking "
-        "--bundle fixtures/demo --finding 1\n"
+        "--bundle fixtures/demo --finding 2\n"
     )
     code, _, err = _playbook("egress-snat-route", "--bundle", "fixtures/demo", "--finding", "99")
     assert (code, err) == (
         2,
-        "netdoctor: error: --finding 99: fixtures/demo has 26 finding(s) (numbers: 1–26)\n",
+        "netdoctor: error: --finding 99: fixtures/demo has 27 finding(s) (numbers: 1–27)\n",
     )
 
 
