@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
@@ -161,9 +160,7 @@ class WatchMetrics:
             if node.eni_capacity is not None:
                 self.node_ip_headroom.labels(node=node.name).set(node.eni_capacity - node.pods)
             if node.kubelet_max is not None:
-                self.node_max_pods_headroom.labels(node=node.name).set(
-                    node.kubelet_max - node.pods
-                )
+                self.node_max_pods_headroom.labels(node=node.name).set(node.kubelet_max - node.pods)
 
 
 def serve(metrics: WatchMetrics, port: int = DEFAULT_PORT, bind: str = DEFAULT_BIND) -> WSGIServer:
