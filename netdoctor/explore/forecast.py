@@ -94,6 +94,13 @@ def add_snapshot(series: dict[str, SubnetSeries], when: float, snap: Snapshot) -
             entry.free_blocks.append((when, float(row.free_prefix_blocks)))
 
 
+def prune(series: dict[str, SubnetSeries], before: float) -> None:
+    """Drop points older than unix time `before` (a running watch keeps only its window)."""
+    for entry in series.values():
+        entry.free_ips[:] = [p for p in entry.free_ips if p[0] >= before]
+        entry.free_blocks[:] = [p for p in entry.free_blocks if p[0] >= before]
+
+
 def subnet_series(
     frames: Iterable[tuple[datetime | float | None, Snapshot]],
 ) -> dict[str, SubnetSeries]:

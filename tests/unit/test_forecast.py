@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from netdoctor.explore.forecast import seconds_until_zero, theil_sen
+from netdoctor.explore.forecast import SubnetSeries, prune, seconds_until_zero, theil_sen
 
 
 def _line(start: float, per_second: float, n: int, step: float = 60.0) -> list[tuple[float, float]]:
@@ -55,3 +55,10 @@ def test_only_the_window_counts() -> None:
     recent = [(t0 + i * 60, 600 - 10 * i) for i in range(6)]
     assert seconds_until_zero(old + recent, window=600) == pytest.approx(550 / (10 / 60))
     assert seconds_until_zero(old + recent, window=10**9) is None
+
+
+def test_prune_keeps_only_recent_points() -> None:
+    series = {"s": SubnetSeries("s", _line(10, -0.01, 5), _line(3, 0, 5))}
+    prune(series, before=1_700_000_000 + 120)
+    assert [t for t, _ in series["s"].free_ips] == [1_700_000_000 + 60 * i for i in (2, 3, 4)]
+    assert len(series["s"].free_blocks) == 3
