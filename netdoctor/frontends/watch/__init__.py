@@ -1,0 +1,1 @@
+"""`netdoctor watch`: the checks in a loop, with Prometheus metrics (`metrics`)."""
