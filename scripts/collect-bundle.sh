@@ -60,6 +60,20 @@ if command -v jq >/dev/null; then
 else
   echo "jq not found: $PL has no Entries (prefix-list routes will trace as unknown)" >&2
 fi
+# Subnet CIDR reservations: get-subnet-cidr-reservations per subnet of the VPC, merged with jq
+# (without jq the file is not written and checks say the reservations were not collected).
+SR="$OUT/aws/ec2-describe-subnet-cidr-reservations.json"
+if command -v jq >/dev/null; then
+  echo '{"SubnetIpv4CidrReservations": [], "SubnetIpv6CidrReservations": []}' > "$SR"
+  for id in $(aws ec2 describe-subnets --filters "$F" --query 'Subnets[].SubnetId' --output text); do
+    a ec2 get-subnet-cidr-reservations --subnet-id "$id" > "$SR.one"
+    jq --slurpfile r "$SR.one" '.SubnetIpv4CidrReservations += ($r[0].SubnetIpv4CidrReservations // [])
+      | .SubnetIpv6CidrReservations += ($r[0].SubnetIpv6CidrReservations // [])' "$SR" > "$SR.tmp" && mv "$SR.tmp" "$SR"
+  done
+  rm -f "$SR.one"
+else
+  echo "jq not found: $SR not written (subnet CIDR reservations unknown)" >&2
+fi
 printf '{"cluster": "%s", "region": "%s", "captured_at": "%s", "source": "collect-bundle.sh"}\n' \
   "$CLUSTER" "$REGION" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$OUT/meta.json"
 echo "bundle written to $OUT" >&2

@@ -18,7 +18,7 @@ from netdoctor.facts.maxpods import PREFIX_SIZE as PREFIX_SIZE  # re-exported: c
 
 if TYPE_CHECKING:
     from netdoctor.facts.views import NodeView, Views
-    from netdoctor.snapshot.aws_types import Subnet
+    from netdoctor.snapshot.aws_types import Subnet, SubnetCidrReservation
 
 
 # --- aligned /28 prefixes in a subnet -------------------------------------------------------
@@ -37,6 +37,17 @@ class PrefixSpace:
     prefixes: int
     """/28 prefixes held by ENIs in the subnet."""
     enis: int
+    explicit_blocks: int = 0
+    """Blocks an explicit reservation touches: EC2 never delegates them as prefixes."""
+    prefix_reserved_blocks: int = 0
+    """Free blocks inside prefix reservations (EC2 delegates prefixes from these first)."""
+    explicit_free_ips: int = 0
+    """Addresses of explicit reservations no ENI holds: counted in AvailableIpAddressCount but
+    never auto-assigned, neither as secondary IPs nor as prefixes."""
+    prefix_reserved_free_ips: int = 0
+    """Addresses of prefix reservations no ENI holds: only usable as delegated /28s."""
+    reservations_known: bool = True
+    """False when the bundle lacks the reservations file (then none were subtracted)."""
 
 
 def prefix_space(views: Views, subnet: Subnet) -> PrefixSpace | None:
@@ -71,7 +82,67 @@ def prefix_space(views: Views, subnet: Subnet) -> PrefixSpace | None:
     if available is not None and size - AWS_RESERVED - held < available:
         return None
     blocks = size >> 4
-    return PrefixSpace(blocks, blocks - len(occupied), len(singles), len(prefixes), len(enis))
+    taken = set(singles)
+    for start, length in prefixes:
+        taken.update(range(start, start + length))
+    known = views.reservations_by_subnet
+    kept = _reserved(known.get(subnet.SubnetId, []) if known is not None else [], base, size)
+    explicit_blocks = {o >> 4 for o in kept["explicit"]} - occupied
+    prefix_blocks = {o >> 4 for o in kept["prefix"]} - occupied - explicit_blocks
+    return PrefixSpace(
+        blocks,
+        blocks - len(occupied) - len(explicit_blocks),
+        len(singles),
+        len(prefixes),
+        len(enis),
+        explicit_blocks=len(explicit_blocks),
+        prefix_reserved_blocks=len(prefix_blocks),
+        explicit_free_ips=len(kept["explicit"] - taken),
+        prefix_reserved_free_ips=len(kept["prefix"] - kept["explicit"] - taken),
+        reservations_known=known is not None,
+    )
+
+
+def _reserved(
+    reservations: Iterable[SubnetCidrReservation], base: int, size: int
+) -> dict[str, set[int]]:
+    """Offsets inside the subnet of its `explicit` and `prefix` reservations (AWS's own five
+    reserved addresses left out: they are never free anyway)."""
+    kept: dict[str, set[int]] = {"explicit": set(), "prefix": set()}
+    never = {0, 1, 2, 3, size - 1}
+    for reservation in reservations:
+        kind = reservation.ReservationType
+        block = _block(reservation.Cidr or "", base, size)
+        if kind in kept and block is not None:
+            start, length = block
+            kept[kind].update(o for o in range(start, min(start + length, size)) if o not in never)
+    return kept
+
+
+def usable_free_ips(space: PrefixSpace | None, subnet: Subnet, *, prefixes: bool) -> int | None:
+    """Free addresses EC2 would hand out: AvailableIpAddressCount minus the unheld addresses of
+    explicit reservations, and (for secondary IPs, `prefixes=False`) of prefix reservations too.
+    The one place a subnet's free count is corrected for reservations."""
+    free = subnet.AvailableIpAddressCount
+    if free is None or space is None:
+        return free
+    withheld = space.explicit_free_ips + (0 if prefixes else space.prefix_reserved_free_ips)
+    return max(free - withheld, 0)
+
+
+def reservation_evidence(views: Views, subnet: Subnet) -> list[str]:
+    """One line per reservation of the subnet, or one saying they were not collected."""
+    known = views.reservations_by_subnet
+    if known is None:
+        return [
+            f"subnet/{subnet.SubnetId}: CIDR reservations not collected (no "
+            "aws/ec2-describe-subnet-cidr-reservations.json); free counts assume none"
+        ]
+    return [
+        f"subnet/{subnet.SubnetId}: {r.ReservationType} reservation "
+        f"{r.SubnetCidrReservationId} {r.Cidr}" + (f" ({r.Description})" if r.Description else "")
+        for r in known.get(subnet.SubnetId, [])
+    ]
 
 
 def _offset(text: str | None, base: int, size: int) -> int | None:
@@ -92,8 +163,9 @@ def _block(text: str, base: int, size: int) -> tuple[int, int] | None:
 
 
 def fragmented(space: PrefixSpace | None, subnet: Subnet) -> bool:
-    """No free aligned /28 although AvailableIpAddressCount could hold one."""
-    free = subnet.AvailableIpAddressCount
+    """No free aligned /28 although AvailableIpAddressCount (less explicit reservations)
+    could hold one."""
+    free = usable_free_ips(space, subnet, prefixes=True)
     return space is not None and space.free_blocks == 0 and free is not None and free >= 16
 
 
@@ -166,10 +238,16 @@ class SubnetPool:
 
     subnets: tuple[Subnet, ...]
     nodes: list[tuple[NodeView, TopUp]] = field(default_factory=list)
+    withheld: tuple[int, int] = (0, 0)
+    """Free addresses in (explicit, prefix) CIDR reservations of its subnets: never handed
+    out / handed out only as delegated /28s."""
 
     @property
     def free(self) -> int:
-        return sum(s.AvailableIpAddressCount or 0 for s in self.subnets)
+        """Free addresses EC2 would hand out for this pool's nodes (reservations deducted)."""
+        explicit, prefix = self.withheld
+        total = sum(s.AvailableIpAddressCount or 0 for s in self.subnets) - explicit
+        return max(total - (0 if self.prefix_demand else prefix), 0)
 
     @property
     def demand(self) -> int:
@@ -221,7 +299,14 @@ def subnet_pools(
         if any(s.AvailableIpAddressCount is None for s in subnets):
             continue  # a free count the bundle does not give is not zero
         key = tuple(s.SubnetId for s in subnets)
-        pool = pools.setdefault(key, SubnetPool(tuple(subnets)))
+        if key not in pools:
+            spaces = [prefix_space(views, s) for s in subnets]
+            withheld = (
+                sum(sp.explicit_free_ips for sp in spaces if sp is not None),
+                sum(sp.prefix_reserved_free_ips for sp in spaces if sp is not None),
+            )
+            pools[key] = SubnetPool(tuple(subnets), withheld=withheld)
+        pool = pools[key]
         pool.nodes.append((view, top))
     return list(pools.values())
 
@@ -244,6 +329,13 @@ def pool_evidence(views: Views, pool: SubnetPool) -> list[str]:
         if pool.prefix_demand and space is not None:
             line += f", {space.free_blocks} of {space.blocks} aligned /28 blocks free"
         lines.append(line)
+        if views.reservations_by_subnet is not None:
+            lines.extend(reservation_evidence(views, subnet))
+    if views.reservations_by_subnet is None:
+        lines.append(
+            "subnet CIDR reservations not collected (no "
+            "aws/ec2-describe-subnet-cidr-reservations.json): free counts assume none"
+        )
     for view, top in pool.nodes[:5]:
         lines.append(f"node/{view.name} ({view.instance_type}): next top-up {top.reason}")
     if len(pool.nodes) > 5:

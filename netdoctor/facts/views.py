@@ -290,6 +290,17 @@ class Views:
         return dict(found)
 
     @cached_property
+    def reservations_by_subnet(self) -> dict[str, list[a.SubnetCidrReservation]] | None:
+        """Subnet id → its IPv4 CIDR reservations; None when the bundle lacks the file."""
+        reservations = self.snap.subnet_cidr_reservations
+        if reservations is None:
+            return None
+        found: dict[str, list[a.SubnetCidrReservation]] = defaultdict(list)
+        for reservation in reservations:
+            found[reservation.SubnetId].append(reservation)
+        return dict(found)
+
+    @cached_property
     def _route_table_index(
         self,
     ) -> tuple[dict[str, list[a.RouteTable]], dict[str, list[a.RouteTable]]]:

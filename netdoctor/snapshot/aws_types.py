@@ -535,3 +535,21 @@ class ManagedPrefixList(Struct):
 
 class DescribeManagedPrefixLists(Struct):
     PrefixLists: list[ManagedPrefixList]
+
+
+class SubnetCidrReservation(Struct):
+    """One subnet CIDR reservation: `prefix` (EC2 assigns it only as delegated prefixes) or
+    `explicit` (EC2 never assigns it on its own)."""
+
+    SubnetCidrReservationId: str = ""
+    SubnetId: str = ""
+    Cidr: str | None = None
+    ReservationType: str | None = None
+    Description: str | None = None
+
+
+class GetSubnetCidrReservations(Struct):
+    """get-subnet-cidr-reservations of every subnet of the VPC, merged into one document."""
+
+    SubnetIpv4CidrReservations: list[SubnetCidrReservation] | None = None
+    SubnetIpv6CidrReservations: list[SubnetCidrReservation] | None = None

@@ -37,6 +37,7 @@ AWS_LOAD_BALANCERS = "aws/elbv2-describe-load-balancers.json"
 AWS_TARGET_GROUPS = "aws/elbv2-describe-target-groups.json"
 AWS_NETWORK_ACLS = "aws/ec2-describe-network-acls.json"
 AWS_PREFIX_LISTS = "aws/ec2-describe-managed-prefix-lists.json"
+AWS_SUBNET_CIDR_RESERVATIONS = "aws/ec2-describe-subnet-cidr-reservations.json"
 
 K8S_FILES: tuple[str, ...] = (
     K8S_NODES,
@@ -70,6 +71,7 @@ AWS_FILES: tuple[str, ...] = (
     AWS_TARGET_GROUPS,
     AWS_NETWORK_ACLS,
     AWS_PREFIX_LISTS,
+    AWS_SUBNET_CIDR_RESERVATIONS,
 )
 ALL_FILES: tuple[str, ...] = K8S_FILES + AWS_FILES
 
@@ -150,6 +152,11 @@ COLLECT_COMMANDS: dict[str, str] = {
     AWS_PREFIX_LISTS: (
         "aws ec2 describe-managed-prefix-lists > aws/ec2-describe-managed-prefix-lists.json, each"
         " list given its `Entries` from aws ec2 get-managed-prefix-list-entries (see"
+        " scripts/collect-bundle.sh)"
+    ),
+    AWS_SUBNET_CIDR_RESERVATIONS: (
+        "aws ec2 get-subnet-cidr-reservations --subnet-id SUBNET for each subnet of the VPC,"
+        " the reservations merged > aws/ec2-describe-subnet-cidr-reservations.json (see"
         " scripts/collect-bundle.sh)"
     ),
 }

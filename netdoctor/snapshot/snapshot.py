@@ -72,6 +72,7 @@ SHAPES: dict[str, type] = {
     f.AWS_TARGET_GROUPS: a.DescribeTargetGroups,
     f.AWS_NETWORK_ACLS: a.DescribeNetworkAcls,
     f.AWS_PREFIX_LISTS: a.DescribeManagedPrefixLists,
+    f.AWS_SUBNET_CIDR_RESERVATIONS: a.GetSubnetCidrReservations,
 }
 
 
@@ -333,6 +334,13 @@ class Snapshot:
     def prefix_lists(self) -> list[a.ManagedPrefixList]:
         doc = self.doc(f.AWS_PREFIX_LISTS)
         return doc.PrefixLists if doc is not None else []
+
+    @property
+    def subnet_cidr_reservations(self) -> list[a.SubnetCidrReservation] | None:
+        """IPv4 subnet CIDR reservations; None when the bundle lacks the file (unknown, not
+        none)."""
+        doc = self.doc(f.AWS_SUBNET_CIDR_RESERVATIONS)
+        return doc.SubnetIpv4CidrReservations or [] if doc is not None else None
 
     # --- derived -------------------------------------------------------------------------
 

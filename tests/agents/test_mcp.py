@@ -255,3 +255,21 @@ def test_trace_answers_as_the_cli_does() -> None:
     assert cli["verdict"] == "blocked" and cli["blocked_at"]["kind"] == "nat-gateway"
     assert bad.is_error
     assert text(bad).startswith("netdoctor: error: --from shop/nope: no such pod")
+
+
+def test_what_if_answers_as_the_cli_does() -> None:
+    demo = str(FIXTURES / "demo")
+
+    async def body(client: Any) -> tuple[Any, Any]:
+        good = await client.call_tool("what_if", {"bundle": demo, "pods": 5})
+        bad = await client.call_tool("what_if", {"bundle": demo, "nodes": 2})
+        return good, bad
+
+    good, bad = with_server(body)
+    result = run_cli("what-if", demo, "--pods", "5", "-o", "json")
+    cli = json.loads(result.out)
+    answer = dict(good.structured_content)
+    assert answer.pop("source")
+    assert answer == cli
+    assert bad.is_error
+    assert text(bad) == "netdoctor: error: `nodes` needs `instance_type`"

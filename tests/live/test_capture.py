@@ -133,9 +133,11 @@ def test_aws_calls_do_not_grow_with_the_number_of_nodes(live_factory, tmp_path) 
     instances = doc(r30.path, f.AWS_INSTANCES)["Reservations"]
     assert sum(len(r["Instances"]) for r in instances) == 30
     assert Counter(operations(r3.aws_calls)) == Counter(operations(r30.aws_calls))
-    # 17 files, one sample to find the VPC (see aws.py), and the entries of each prefix list.
+    # 17 files, one sample to find the VPC (see aws.py), and the entries of each prefix list;
+    # the CIDR reservations: the VPC's subnets, then each subnet's IPv4 and IPv6 reservations.
     lists = len(doc(r30.path, f.AWS_PREFIX_LISTS)["PrefixLists"])
-    assert len(r30.aws_calls) == 18 + lists
+    subnets = len(doc(r30.path, f.AWS_SUBNETS)["Subnets"])
+    assert len(r30.aws_calls) == 18 + lists + 1 + 2 * subnets
     assert r3.kube_requests == r30.kube_requests == 13
 
 

@@ -121,12 +121,51 @@ def _eni(*ips: str, subnet: str = "subnet-1", prefixes: tuple[str, ...] = ()) ->
     )
 
 
-def _space(cidr: str, free: int | None, *enis: EniView) -> ipspace.PrefixSpace | None:
-    views: Any = SimpleNamespace(enis_by_subnet={"subnet-1": list(enis)})
+def _space(
+    cidr: str, free: int | None, *enis: EniView, reservations: list[dict[str, str]] | None = None
+) -> ipspace.PrefixSpace | None:
+    found = None
+    if reservations is not None:
+        found = {"subnet-1": [msgspec.convert(r, a.SubnetCidrReservation) for r in reservations]}
+    views: Any = SimpleNamespace(
+        enis_by_subnet={"subnet-1": list(enis)}, reservations_by_subnet=found
+    )
     subnet = msgspec.convert(
         {"SubnetId": "subnet-1", "CidrBlock": cidr, "AvailableIpAddressCount": free}, a.Subnet
     )
     return ipspace.prefix_space(views, subnet)
+
+
+def test_explicit_reservations_take_blocks_and_free_ips_prefix_reservations_keep_blocks() -> None:
+    subnet = msgspec.convert(
+        {"SubnetId": "subnet-1", "CidrBlock": "10.0.0.0/26", "AvailableIpAddressCount": 59},
+        a.Subnet,
+    )
+    # .16/28 explicit, .32/28 prefix: only .32 and .48 remain for prefixes.
+    space = _space(
+        "10.0.0.0/26",
+        59,
+        reservations=[
+            {
+                "SubnetCidrReservationId": "scr-1",
+                "Cidr": "10.0.0.16/28",
+                "ReservationType": "explicit",
+            },
+            {
+                "SubnetCidrReservationId": "scr-2",
+                "Cidr": "10.0.0.32/28",
+                "ReservationType": "prefix",
+            },
+        ],
+    )
+    assert space is not None
+    assert (space.free_blocks, space.explicit_blocks, space.prefix_reserved_blocks) == (1, 1, 1)
+    assert (space.explicit_free_ips, space.prefix_reserved_free_ips) == (16, 16)
+    assert ipspace.usable_free_ips(space, subnet, prefixes=True) == 43
+    assert ipspace.usable_free_ips(space, subnet, prefixes=False) == 27
+    unknown = _space("10.0.0.0/26", 59)
+    assert unknown is not None and not unknown.reservations_known
+    assert ipspace.usable_free_ips(unknown, subnet, prefixes=False) == 59
 
 
 def test_prefix_space_counts_aligned_blocks_free_of_addresses_prefixes_and_reserved() -> None:

@@ -112,6 +112,36 @@ def trace(args: argparse.Namespace) -> Result:
     return {"source": found.source, "trace": result.as_json()}
 
 
+def what_if(args: argparse.Namespace) -> Result:
+    """Would N more pods or nodes fit (`netdoctor what-if -o json`)."""
+    from netdoctor.errors import UsageError
+    from netdoctor.explore.whatif import WhatIfError, more_nodes, more_pods
+
+    pods, nodes = getattr(args, "pods", None), getattr(args, "nodes", None)
+    instance_type = getattr(args, "instance_type", None)
+    namespace, subnet = getattr(args, "pod_namespace", None), getattr(args, "subnet", None)
+    group = getattr(args, "node_group", None)
+    if (pods is None) == (nodes is None):
+        raise UsageError("what_if needs exactly one of `pods` or `nodes`")
+    if nodes is not None and not instance_type:
+        raise UsageError("`nodes` needs `instance_type`")
+    if nodes is not None and (namespace or subnet):
+        raise UsageError("`nodes` takes only `node_group` (not `pod_namespace` or `subnet`)")
+    if pods is not None and instance_type:
+        raise UsageError("`instance_type` goes with `nodes`")
+    if sum(1 for v in (namespace, group, subnet) if v) > 1:
+        raise UsageError("give at most one of `pod_namespace`, `node_group`, `subnet`")
+    with opened(args) as found:
+        try:
+            if nodes is not None:
+                answer = more_nodes(found.snapshot, int(nodes), str(instance_type), group)
+            else:
+                answer = more_pods(found.snapshot, int(pods or 0), namespace, group, subnet)
+        except WhatIfError as exc:
+            raise UsageError(str(exc)) from None
+    return {"source": found.source, **answer.as_dict()}
+
+
 def capacity(args: argparse.Namespace) -> Result:
     """The capacity view's numbers: pods against each node's ceilings, each subnet's used and
     free addresses (and free /28 blocks with prefix delegation)."""

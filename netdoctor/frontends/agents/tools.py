@@ -133,6 +133,40 @@ TOOLS: dict[str, Tool] = {
             required=("from", "to"),
         ),
     ),
+    "what_if": Tool(
+        f"{_HANDLERS}:what_if",
+        "Would N more pods (`pods`, spread like the scheduler over nodes with room, narrowed by "
+        "`pod_namespace`, `node_group` or `subnet`) or N more nodes (`nodes` with "
+        "`instance_type`, "
+        "optionally `node_group`) fit: the JSON of `netdoctor what-if -o json` — `fits`, the "
+        "`limits` hit (first one first), per node max-pods and ENI/IP room, per subnet the free "
+        "IPs or /28 blocks after the warm-pool top-up. An incident without `frame` means its "
+        "last frame.",
+        object_schema(
+            {
+                "pods": {"type": "integer", "minimum": 1, "description": "N more pods."},
+                "nodes": {"type": "integer", "minimum": 1, "description": "N more nodes."},
+                "instance_type": {
+                    "type": "string",
+                    "description": "Instance type of the new nodes (with `nodes`).",
+                },
+                "pod_namespace": {
+                    "type": "string",
+                    "description": "Pods go to nodes already running pods of this namespace "
+                    "(the CLI's --namespace).",
+                },
+                "node_group": {
+                    "type": "string",
+                    "description": "Managed node group (or Karpenter NodePool).",
+                },
+                "subnet": {
+                    "type": "string",
+                    "description": "Pods go to nodes whose pod IPs come from this subnet.",
+                },
+                **SOURCE,
+            }
+        ),
+    ),
     "timeline": Tool(
         f"{_HANDLERS}:timeline",
         "The timeline of a recorded incident (`netdoctor record`, `netdoctor watch --record`): "

@@ -255,6 +255,8 @@ class AwsCollector:
             )
         if f.AWS_PREFIX_LISTS in self.wanted:
             tasks.append(self._prefix_lists)
+        if f.AWS_SUBNET_CIDR_RESERVATIONS in self.wanted:
+            tasks.append(functools.partial(self._subnet_cidr_reservations, by_vpc))
         if {f.AWS_INSTANCES, f.AWS_INSTANCE_TYPES} & self.wanted:
             tasks.insert(0, self._instances_and_types)
         run_parallel(tasks, self.settings.workers, "netdoctor-aws")
@@ -353,6 +355,34 @@ class AwsCollector:
             self._missing(rel, str(exc))
             return
         self._write(rel, doc, len(doc.get("PrefixLists") or []), pages)
+
+    def _subnet_cidr_reservations(self, by_vpc: list[dict[str, Any]]) -> None:
+        """get-subnet-cidr-reservations of each subnet of the VPC, merged into one document
+        (the call takes one subnet id)."""
+        rel = f.AWS_SUBNET_CIDR_RESERVATIONS
+        self.progress.update(FileProgress(rel, "running"))
+        merged: dict[str, list[Any]] = {
+            "SubnetIpv4CidrReservations": [],
+            "SubnetIpv6CidrReservations": [],
+        }
+        try:
+            subnets, pages = self._api.call(
+                rel, "ec2", "describe_subnets", {"Filters": by_vpc}, "Subnets"
+            )
+            for subnet in subnets.get("Subnets") or []:
+                params = {"SubnetId": subnet.get("SubnetId")}
+                for key in merged:
+                    found, more = self._api.call(
+                        rel, "ec2", "get_subnet_cidr_reservations", params, key
+                    )
+                    merged[key].extend(found.get(key) or [])
+                    pages += more
+        except AwsNoAccess:
+            raise
+        except AwsFailed as exc:
+            self._missing(rel, str(exc))
+            return
+        self._write(rel, merged, sum(len(v) for v in merged.values()), pages)
 
     def _write(self, rel: str, doc: dict[str, Any], items: int, pages: int) -> None:
         with self._lock:

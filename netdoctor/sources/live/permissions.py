@@ -55,6 +55,8 @@ AWS_CALLS: tuple[AwsCall, ...] = (
     AwsCall(f.AWS_NETWORK_ACLS, "ec2", "DescribeNetworkAcls"),
     AwsCall(f.AWS_PREFIX_LISTS, "ec2", "DescribeManagedPrefixLists"),
     AwsCall(f.AWS_PREFIX_LISTS, "ec2", "GetManagedPrefixListEntries"),
+    AwsCall(f.AWS_SUBNET_CIDR_RESERVATIONS, "ec2", "DescribeSubnets"),
+    AwsCall(f.AWS_SUBNET_CIDR_RESERVATIONS, "ec2", "GetSubnetCidrReservations"),
 )
 """Every AWS file and the operations that fill it, in BUNDLE-FORMAT.md order (the prefix lists
 take two: the lists, then each list's entries)."""

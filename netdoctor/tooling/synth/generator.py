@@ -301,6 +301,11 @@ def _write(world: _World, out: BundleWriter, report: ProgressCallback) -> dict[s
     doc(F.AWS_TARGET_GROUPS, {"TargetGroups": exposure.target_groups})
     doc(F.AWS_NETWORK_ACLS, render_paths.describe_network_acls(topo))
     doc(F.AWS_PREFIX_LISTS, render_paths.describe_managed_prefix_lists(topo))
+    # Synth VPCs carve no subnet CIDR reservations: the file says so (none, not unknown).
+    doc(
+        F.AWS_SUBNET_CIDR_RESERVATIONS,
+        {"SubnetIpv4CidrReservations": [], "SubnetIpv6CidrReservations": []},
+    )
     slices = render_paths.endpoint_slices(exposure.services, world.plans)
     k8s(F.K8S_ENDPOINT_SLICES, slices, len(slices))
     return {"events": len(event_items), "enis": len(enis)}
