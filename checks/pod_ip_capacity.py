@@ -22,7 +22,7 @@ from netdoctor.engine.api import (
     applies,
     files,
 )
-from netdoctor.facts import ipam, ipspace, signatures
+from netdoctor.facts import ipam, ipspace, leaks, signatures
 from netdoctor.facts.maxpods import windows_max_pods
 from netdoctor.facts.platform import node_kind
 from netdoctor.facts.text import clip, listing
@@ -77,6 +77,7 @@ class PodIpCapacity(Check):
         yield from self._max_pods_over_eni_capacity(views, at_eni_limit)
         yield from self._subnets_short_for_warm_pool(views, subnets_named)
         yield from self._windows_max_pods(views)
+        yield from self._leaked_enis(views, subnets_named)
 
     # --- shared -------------------------------------------------------------------------
 
@@ -348,6 +349,50 @@ class PodIpCapacity(Check):
                 params=self._params(views, view),
                 mechanism="max-pods-over-eni",
             )
+
+    # --- (f) ENIs left behind by terminated nodes ----------------------------------------
+
+    def _leaked_enis(self, views: Views, subnets_named: set[str]) -> Iterator[Finding | Unchecked]:
+        snap = views.snap
+        if not snap.has(files.AWS_NETWORK_INTERFACES) or not snap.has(files.AWS_INSTANCES):
+            # Detached ENIs are only in describe-network-interfaces; "gone" needs the instances.
+            needed = (files.AWS_NETWORK_INTERFACES, files.AWS_INSTANCES)
+            yield self.unchecked(
+                "ENIs left behind by terminated nodes", *(f for f in needed if not snap.has(f))
+            )
+            return
+        for subnet_id, found in sorted(leaks.leaked_enis(views).items()):
+            subnet = views.subnets_by_id.get(subnet_id)
+            held = sum(x.addresses for x in found)
+            free = subnet.AvailableIpAddressCount if subnet else None
+            short = subnet_id in subnets_named or (free is not None and free < held)
+            share = (
+                f"{held} addresses, {held * 100 // (free + held)}% of what the subnet would have "
+                f"free ({free} free now, {free + held} after deleting them)"
+                if free is not None
+                else f"{held} addresses"
+            )
+            yield self.finding(
+                Severity.WARNING if short else Severity.INFO,
+                f"{len(found)} ENI(s) left behind by terminated nodes hold {held} addresses of "
+                f"subnet {subnet_id}",
+                resources=[f"subnet/{subnet_id}", *(f"eni/{x.eni.eni_id}" for x in found)],
+                evidence=[
+                    f"eni/{x.eni.eni_id}: {x.eni.status or 'detached'}, description "
+                    f"{x.eni.description!r}, made by the VPC CNI for {x.instance}, which is not "
+                    f"a live instance of the bundle; holds {x.addresses} address(es)"
+                    for x in found
+                ]
+                + [f"together {share}"],
+                # the playbook's Confirm reads a node: one of this subnet's, else any
+                params=self._params(views, self._node_in(views, subnet_id), subnet_id),
+                mechanism="leaked-enis",
+            )
+
+    @staticmethod
+    def _node_in(views: Views, subnet_id: str) -> NodeView | None:
+        inside = [v for v in views.nodes if any(e.subnet_id == subnet_id for e in v.enis)]
+        return next(iter(inside or [v for v in views.nodes if v.limits is not None]), None)
 
     # --- (e) Windows nodes: the primary ENI's secondary IPs -----------------------------
 

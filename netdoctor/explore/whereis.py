@@ -10,15 +10,14 @@ description each AWS service writes (`aws-K8S-i-…` for ENIs the VPC CNI made f
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
+from netdoctor.facts import leaks
 from netdoctor.facts.addresses import ip_in, ip_in_eni, parse_ip
 from netdoctor.facts.views import EniView, pod_ref
 from netdoctor.snapshot.snapshot import Snapshot
 
 # The VPC CNI names the ENIs it creates `aws-K8S-<instance id>` (ipamd, awsutils.go).
-_VPC_CNI_DESCRIPTION = re.compile(r"^aws-K8S-(i-[0-9a-f]+)$")
 _TYPES = {
     "nat_gateway": "NAT gateway",
     "network_load_balancer": "network load balancer",
@@ -75,13 +74,12 @@ class WhereIs:
         }
 
 
-def eni_owner(eni: EniView, instances: set[str]) -> str:
-    """Who made the ENI, from its type, description and requester; `leaked` for a VPC CNI ENI
-    whose instance is not in the bundle any more."""
-    made_for = _VPC_CNI_DESCRIPTION.match(eni.description)
-    if made_for:
-        instance = made_for[1]
-        if eni.instance_id is None and instance not in instances:
+def eni_owner(eni: EniView, live: set[str]) -> str:
+    """Who made the ENI, from its type, description and requester; `leaked` for a detached VPC
+    CNI ENI whose instance is gone (`facts.leaks`, the rule pod-ip-capacity uses too)."""
+    instance = leaks.made_for(eni)
+    if instance is not None:
+        if leaks.leaked_for(eni, live) is not None:
             return f"VPC CNI, leaked: made for {instance}, which is gone"
         return f"VPC CNI (secondary ENI of {instance})"
     if eni.interface_type in _TYPES:
@@ -123,7 +121,7 @@ def locate(snap: Snapshot, text: str) -> WhereIs:
     for view in views.nodes:
         if view.internal_ip == ip:
             found.matches.append(Match("node", view.ref, f"InternalIP of {view.instance_id}"))
-    instances = {i.InstanceId for i in snap.instances}
+    instances = leaks.live_instances(snap.views)
     nat_of_eni = {
         address.NetworkInterfaceId: nat.NatGatewayId
         for nat in snap.nat_gateways

@@ -23,6 +23,11 @@ SHORT_NODES = (
 SANDBOX_FAILURE = "add cmd: failed to assign an IP address to container"
 
 
+LEAK_SUBNET = "subnet/subnet-07695dffd940e910d"
+LEAK_NODE = "node/ip-192-168-192-10.eu-central-1.compute.internal"
+LEAKED = ("eni/eni-0f4cc2f511b67019d", "eni/eni-00b64a5721f5061c6", "eni/eni-0335df76b046e489d")
+"""fail-leaked-enis: the /26 and the three ENIs made for a terminated node."""
+
 CASES = {
     "fail-max-pods-over-eni-capacity": [
         Expect(
@@ -122,6 +127,27 @@ CASES = {
             ),
         )
     ],
+    "fail-leaked-enis": [
+        Expect(
+            "warning",
+            "has 9 free IPs, less than one warm-pool round of its 1 node(s) needs (10)",
+            (LEAK_SUBNET, LEAK_NODE),
+        ),
+        Expect(
+            "warning",
+            f"3 ENI(s) left behind by terminated nodes hold 30 addresses of subnet "
+            f"{LEAK_SUBNET[7:]}",
+            (LEAK_SUBNET, *LEAKED),
+            (
+                "description 'aws-K8S-i-0d1e2f3a4b5c6d7e8', made by the VPC CNI for "
+                "i-0d1e2f3a4b5c6d7e8, which is not a live instance of the bundle",
+                "together 30 addresses, 76% of what the subnet would have free (9 free now, "
+                "39 after deleting them)",
+            ),
+            {"subnet_id": LEAK_SUBNET[7:]},
+        ),
+    ],
+    "pass-available-eni-of-live-instance": [],
     "pass-healthy-with-node-monitoring": [],
     "pass-node-full-nothing-pending": [],
 }
