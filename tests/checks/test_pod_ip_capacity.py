@@ -148,6 +148,19 @@ CASES = {
         ),
     ],
     "pass-available-eni-of-live-instance": [],
+    "fail-explicit-reservation-short": [
+        Expect(
+            "warning",
+            "has 8 free IPs, less than one warm-pool round of its 1 node(s) needs (10)",
+            ("subnet/subnet-013026b6abdf154e3", LEAK_NODE),
+            (
+                "AvailableIpAddressCount 39",
+                "explicit reservation scr-0303c501896c58aee 192.168.192.32/27",
+                "needs 10 IPs; 8 IPs are free",
+            ),
+        )
+    ],
+    "pass-small-explicit-reservation": [],
     "pass-healthy-with-node-monitoring": [],
     "pass-node-full-nothing-pending": [],
 }

@@ -20,6 +20,13 @@ from netdoctor.snapshot import files
 from tests.conftest import BUNDLES, open_snapshot
 
 FAILING = sorted(BUNDLES.glob("*/fail-*"))
+# Files that only ever refine a count: a bundle captured before netdoctor collected them (or by
+# a role without the permission) must not turn every check partial. Without the reservations
+# file the free counts assume no reservation (docs/bundle-format.md says so), so this fixture,
+# whose shortage only the reservation explains, passes.
+REFINEMENTS = {
+    ("pod-ip-capacity/fail-explicit-reservation-short", files.AWS_SUBNET_CIDR_RESERVATIONS),
+}
 
 
 def _report(check_id: str, bundle: Path) -> Report:
@@ -39,6 +46,8 @@ def test_removing_any_one_file_never_yields_pass(fixture: Path, tmp_path: Path) 
     full_exit = exit_status(full, "warning", fail_on_skip=True)
     problems = []
     for rel in _data_files(fixture):
+        if (f"{check_id}/{fixture.name}", rel) in REFINEMENTS:
+            continue
         bundle = tmp_path / rel.replace("/", "_")
         shutil.copytree(fixture, bundle)
         (bundle / rel).unlink()
