@@ -22,6 +22,7 @@ from netdoctor.report.escape import printable
 from netdoctor.report.summary import (
     GLYPHS,
     headline,
+    not_applicable,
     not_run,
     platform_line,
     playbook_command,
@@ -204,6 +205,18 @@ def _not_run(page: _Page, report: Report) -> None:
                 page.text(printable(missing.capture), first="      capture: ")
 
 
+def _not_applicable(page: _Page, report: Report) -> None:
+    results = not_applicable(report)
+    if not results:
+        return
+    page.blank()
+    page.styled(("Not applicable to this cluster", "bold"))
+    for result in results:
+        style = STATUS_STYLE[result.status]
+        reason = result.reason.removeprefix("not applicable: ")
+        page.text(f"{printable(result.check)}: {printable(reason)}", first="  ", style=style)
+
+
 def render_text(
     report: Report,
     *,
@@ -227,6 +240,7 @@ def render_text(
     _status_table(page, report)
     _findings(page, report, bundle, selection)
     _not_run(page, report)
+    _not_applicable(page, report)
     page.blank()
     page.text(headline(report, see="above"), style="bold")
     return page.render(color)

@@ -13,6 +13,7 @@ from netdoctor.report.escape import markdown_cell, markdown_code, markdown_text
 from netdoctor.report.summary import (
     GLYPHS,
     headline,
+    not_applicable,
     not_run,
     platform_line,
     playbook_command,
@@ -46,6 +47,15 @@ def _finding(
     if finding.playbook:
         command = playbook_command(finding.playbook, finding.index, bundle, selection)
         lines.append(f"Fix: {markdown_code(command)}")
+    return lines
+
+
+def _not_applicable(report: Report) -> list[str]:
+    results = not_applicable(report)
+    if not results:
+        return []
+    lines = ["", "## Not applicable to this cluster", ""]
+    lines += [f"- {markdown_code(r.check)}: {markdown_text(r.reason)}" for r in results]
     return lines
 
 
@@ -118,4 +128,5 @@ def render_markdown(
         for result, finding in pairs:
             lines += _finding(result, finding, bundle, selection)
     lines += _not_run(report)
+    lines += _not_applicable(report)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -118,13 +118,21 @@ def status_note(result: CheckResult) -> str:
 
 
 def not_run(report: Report) -> list[CheckResult]:
-    """Results the "could not run" section lists: skips, partial results, errors, and failing
-    checks that left mechanisms unchecked, in `sorted_results` order."""
+    """Results the "could not run" section lists: skips (other than checks that do not apply
+    to the cluster), partial results, errors, and failing checks that left mechanisms
+    unchecked, in `sorted_results` order."""
     return [
         r
         for r in sorted_results(report)
-        if r.status in (Status.SKIP, Status.ERROR, Status.PARTIAL) or r.unchecked
+        if (r.status in (Status.SKIP, Status.ERROR, Status.PARTIAL) or r.unchecked)
+        and r.reason_code is not SkipKind.NOT_APPLICABLE
     ]
+
+
+def not_applicable(report: Report) -> list[CheckResult]:
+    """Checks for another platform (`reason_code: not_applicable`): nothing to collect, only a
+    reason to say."""
+    return [r for r in sorted_results(report) if r.reason_code is SkipKind.NOT_APPLICABLE]
 
 
 def playbook_command(

@@ -290,3 +290,18 @@ def test_a_consequence_is_printed_under_its_cause() -> None:
         markdown
     )
     assert "Caused by finding 1." in markdown
+
+
+def test_checks_for_other_platforms_are_not_listed_as_could_not_run() -> None:
+    """The demo is a VPC CNI IPv4 cluster: the Cilium and IPv6 checks have nothing to collect,
+    so they get their own section with the reason, not "Could not run"."""
+    lines = _demo().splitlines()
+    assert "Could not run" not in lines
+    start = lines.index("Not applicable to this cluster")
+    assert lines[start + 1 : start + 3] == [
+        "  cilium-eni-ipam: cluster uses VPC CNI, not Cilium's ENI IPAM",
+        "  ipv6-pod-prefixes: IPv4 cluster: pods take no IPv6 prefix",
+    ]
+    markdown = run_cli("check", DEMO, "-o", "markdown", cwd=REPO).out
+    assert "## Could not run" not in markdown
+    assert "## Not applicable to this cluster" in markdown
