@@ -92,6 +92,12 @@ GRAMMARS: dict[str, Grammar] = {
     "max_pods": _pattern("a number", r"\d{1,5}", 5),
     "subnet_id": _SUBNET,
     "subnet_ids": _SUBNET,
+    "tag_subnet_ids": _SUBNET,
+    "lb_kind": _pattern("ingress or service", r"ingress|service", 7),
+    "lb_name": _SUBDOMAIN,
+    "role_tag": _pattern(
+        "a load balancer subnet role tag", r"kubernetes\.io/role/(internal-)?elb", 40
+    ),
     "route_table_id": _RTB,
     "route_table_ids": _RTB,
     "nat_gateway_id": _NAT,
