@@ -60,7 +60,17 @@ class PodIpCapacity(Check):
         files.AWS_NETWORK_INTERFACES,
     )
     severity = Severity.WARNING
-    provides = ("node", "instance_type", "max_pods", "subnet_id", "zone", "eniconfig", "nodegroup")
+    provides = (
+        "node",
+        "instance_type",
+        "max_pods",
+        "subnet_id",
+        "zone",
+        "eniconfig",
+        "nodegroup",
+        "eni_ids",
+        "instance_ids",
+    )
 
     def run(self, snap: Snapshot) -> Iterator[Finding | Unchecked]:
         views = snap.views
@@ -385,7 +395,11 @@ class PodIpCapacity(Check):
                 ]
                 + [f"together {share}"],
                 # the playbook's Confirm reads a node: one of this subnet's, else any
-                params=self._params(views, self._node_in(views, subnet_id), subnet_id),
+                params=self._params(views, self._node_in(views, subnet_id), subnet_id)
+                | {
+                    "eni_ids": " ".join(x.eni.eni_id for x in found),
+                    "instance_ids": " ".join(sorted({x.instance for x in found})),
+                },
                 mechanism="leaked-enis",
             )
 

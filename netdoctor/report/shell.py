@@ -86,6 +86,8 @@ GRAMMARS: dict[str, Grammar] = {
         "a Kubernetes Service name (DNS-1035 label)", r"[a-z]([-a-z0-9]*[a-z0-9])?", 63
     ),
     "instance_id": _aws_id("i", "an instance id"),
+    "instance_ids": _aws_id("i", "an instance id"),
+    "eni_ids": _aws_id("eni", "a network interface id"),
     "instance_type": _pattern(
         "an instance type (e.g. m5.large)", r"[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9-]*", 64
     ),

@@ -144,7 +144,12 @@ CASES = {
                 "together 30 addresses, 76% of what the subnet would have free (9 free now, "
                 "39 after deleting them)",
             ),
-            {"subnet_id": LEAK_SUBNET[7:]},
+            {
+                "subnet_id": LEAK_SUBNET[7:],
+                # the playbook's check and delete commands name exactly these
+                "eni_ids": " ".join(ref[4:] for ref in LEAKED),
+                "instance_ids": "i-0d1e2f3a4b5c6d7e8",
+            },
         ),
     ],
     "pass-available-eni-of-live-instance": [],
