@@ -96,11 +96,13 @@ class LoadBalancerSubnets(Check):
 
     @staticmethod
     def _head(target: ls.Target) -> list[str]:
-        controller = (
-            "EKS Auto Mode's load balancing"
-            if target.controller == ls.AUTO_MODE
-            else "AWS Load Balancer Controller"
-        )
+        controller = "AWS Load Balancer Controller"
+        if target.controller == ls.AUTO_MODE and target.kind == "Ingress":
+            # IngressClasses are not in the bundle: class `alb` on an Auto Mode cluster is
+            # taken to be Auto Mode's (controller eks.amazonaws.com/alb).
+            controller = "EKS Auto Mode's load balancing (Auto Mode cluster, class alb)"
+        elif target.controller == ls.AUTO_MODE:
+            controller = f"EKS Auto Mode's load balancing ({ls.AUTO_MODE_NLB_CLASS})"
         state = "has an address" if target.provisioned else "has no address yet"
         return [
             f"{target.ref}: {target.label} built by {controller} ({target.scheme_why}); {state}"
