@@ -299,6 +299,7 @@ def test_the_deployment_runs_watch_recording_to_the_volume_and_serving_metrics()
 
 def test_the_deployment_args_parse_with_the_watch_command() -> None:
     from netdoctor.frontends.cli import build_parser
+
     _, container = _watch_container()
     args = build_parser(container["args"]).parse_args(container["args"])
     assert hasattr(args, "run")
