@@ -159,7 +159,7 @@ def test_the_official_client_reads_the_events(replay: BundleApiServer) -> None:
 def test_serve_replays_an_incident_on_the_command_line(tmp_path: Path) -> None:
     kc = tmp_path / "serve.kubeconfig"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "netdoctor", "serve", str(DEMO), "--frame-interval", "0.2",
+        [sys.executable, "-m", "netdoctor", "serve", str(DEMO), "--frame-interval", "0.1",
          "--kubeconfig", str(kc)],
         cwd=tmp_path, stderr=subprocess.PIPE, text=True, env={**os.environ},
     )  # fmt: skip
@@ -169,7 +169,7 @@ def test_serve_replays_an_incident_on_the_command_line(tmp_path: Path) -> None:
         assert "replayed from frame 1 of 12" in lines[0], lines
         url = yaml.safe_load(kc.read_text())["clusters"][0]["cluster"]["server"]
         conn = http.client.HTTPConnection(url.removeprefix("http://"), timeout=10)
-        conn.request("GET", "/api/v1/pods?watch=1&resourceVersion=0&timeoutSeconds=3")
+        conn.request("GET", "/api/v1/pods?watch=1&resourceVersion=0&timeoutSeconds=1")
         body = conn.getresponse().read()
     finally:
         proc.terminate()

@@ -251,3 +251,44 @@ def _exposition(metrics: WatchMetrics) -> str:
     from prometheus_client import generate_latest
 
     return generate_latest(metrics.registry).decode()
+
+
+def test_watch_runs_until_ctrl_c_and_the_recording_opens_meanwhile(
+    replayed: Replayed, tmp_path: Path
+) -> None:
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    rec = tmp_path / "rec"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "netdoctor", "watch", "--kubeconfig", str(replayed.kubeconfig),
+         "--interval", "0.3", "--record", str(rec), "--metrics-port", "0"],
+        stderr=subprocess.PIPE, text=True, env={**os.environ},
+    )  # fmt: skip
+    assert proc.stderr is not None
+    try:
+        announce = proc.stderr.readline()
+        port = int(re.search(r"127\.0\.0\.1:(\d+)/metrics", announce)[1])  # type: ignore[index]
+        assert "frame 0001 recorded" in proc.stderr.readline()
+        assert "no frame recorded" in proc.stderr.readline()
+        with open_incident(rec) as incident:  # while watch runs
+            assert len(incident) == 1
+        replayed.server.advance()
+        while "frame 0002 recorded" not in (line := proc.stderr.readline()):
+            assert "cycle" in line, line
+        assert "k8s/pods.json" in line
+        samples = _metrics(port)
+        assert samples["netdoctor_findings"] and samples["netdoctor_cycle_duration_seconds"]
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 0
+        assert "netdoctor watch: stopped" in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    with open_incident(rec) as incident:
+        assert len(incident) == 2
+    assert not (rec / ".lock").exists()
