@@ -94,7 +94,11 @@ def test_frames_stream_as_added_modified_deleted_with_bookmarks(replay: BundleAp
     assert replay.advance() and not replay.advance()  # the last frame stays
     # same namespace/name, another uid: the object was replaced, not modified
     assert events(watch, 3) == [("DELETED", "d", "9"), ("ADDED", "d", "9"), ("BOOKMARK", "", "9")]
-    assert get(replay, "/api/v1/pods")[1]["metadata"]["resourceVersion"] == "9"
+    listed = get(replay, "/api/v1/pods")[1]
+    assert listed["metadata"]["resourceVersion"] == "9"
+    # A list shows each object with the version of the frame it last changed in, as events did.
+    versions = {p["metadata"]["name"]: p["metadata"]["resourceVersion"] for p in listed["items"]}
+    assert versions == {"a": "8", "c": "8", "d": "9"}
 
 
 def test_a_watch_resumes_after_the_version_it_gives(replay: BundleApiServer) -> None:

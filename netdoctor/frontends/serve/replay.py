@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from netdoctor.frontends.serve.store import Store, StoreKey, index_objects
-from netdoctor.snapshot.kinds import ApiKind
+from netdoctor.snapshot.kinds import API_KINDS, ApiKind
 
 ObjectKey = tuple[str, str, str]
 """(namespace, name, uid) of an object."""
@@ -66,14 +66,7 @@ def expired_line(asked: str, oldest: str) -> bytes:
 
 
 def _key(store: Store, index: int) -> ObjectKey:
-    meta = store.objects[index].get("metadata") or {}
-    namespace = meta.get("namespace") if store.kind.namespaced else ""
-    uid = meta.get("uid")
-    return (
-        namespace if isinstance(namespace, str) else "",
-        str(meta.get("name")),
-        uid if isinstance(uid, str) else "",
-    )
+    return object_key(store.kind, store.objects[index])
 
 
 def _stamped(kind: ApiKind, obj: dict[str, Any], resource_version: str) -> dict[str, Any]:
@@ -105,6 +98,36 @@ def diff_stores(before: Store, after: Store, resource_version: str) -> list[Watc
     return events
 
 
+def _store_key(kind: ApiKind) -> StoreKey:
+    return (kind.group, kind.version, kind.plural)
+
+
+def _apply(served: Store, recorded: Store, events: list[WatchEvent]) -> Store:
+    """The next frame as served: the recorded objects in their order, each as its last event
+    stamped it (unchanged objects keep the version of the frame they last changed in, as a
+    list from the API server shows them)."""
+    kind = served.kind
+    changed = {object_key(kind, e.object): e.object for e in events if e.type != "DELETED"}
+    before = {_key(served, i): served.objects[i] for i in range(len(served.objects))}
+    items = []
+    for j in range(len(recorded.objects)):
+        key = _key(recorded, j)
+        items.append(changed.get(key) or before.get(key) or recorded.objects[j])
+    return Store(kind, items)
+
+
+def object_key(kind: ApiKind, obj: dict[str, Any]) -> ObjectKey:
+    """(namespace, name, uid): what makes two objects of two frames the same object."""
+    meta = obj.get("metadata") or {}
+    namespace = meta.get("namespace") if kind.namespaced else ""
+    uid = meta.get("uid")
+    return (
+        namespace if isinstance(namespace, str) else "",
+        str(meta.get("name")),
+        uid if isinstance(uid, str) else "",
+    )
+
+
 class Replay:
     """Frames as successive API states; `advance()` moves to the next one and wakes watchers."""
 
@@ -117,21 +140,33 @@ class Replay:
         """
         if not frames or not 0 <= start < len(frames):
             raise ValueError(f"start frame {start} outside 0..{len(frames) - 1}")
-        states = [index_objects(objects) for objects in frames]
-        every = {key: s.kind for state in states for key, s in state.items()}
         # A kind one frame lacks is served empty there, so discovery stays the same throughout.
-        self.states: list[dict[StoreKey, Store]] = [
-            {key: state.get(key) or Store(kind, []) for key, kind in every.items()}
-            for state in states
-        ]
-        newest = max((s.max_resource_version for st in states for s in st.values()), default=0)
-        base = max(newest, 1)
-        self.rvs = [base + i for i in range(len(frames))]
-        self.events: list[dict[StoreKey, list[WatchEvent]]] = [{}]
-        for i in range(1, len(frames)):
-            rv = str(self.rvs[i])
-            prev, cur = self.states[i - 1], self.states[i]
-            self.events.append({key: diff_stores(prev[key], cur[key], rv) for key in every})
+        every = [k for k in API_KINDS if any(k.bundle_file in objects for objects in frames)]
+        self.states: list[dict[StoreKey, Store]] = []
+        self.events: list[dict[StoreKey, list[WatchEvent]]] = []
+        previous: dict[StoreKey, Store] = {}
+        for i, objects in enumerate(frames):
+            indexed = index_objects(objects)
+            recorded = {_store_key(k): indexed.get(_store_key(k)) or Store(k, []) for k in every}
+            if i == 0:
+                newest = max((s.max_resource_version for s in recorded.values()), default=0)
+                # One version per frame, above every version the recorded objects carry.
+                self.rvs = [max(newest, 1) + n for n in range(len(frames))]
+                self.states.append(recorded)
+                self.events.append({})
+            else:
+                rv = str(self.rvs[i])
+                changes = {key: diff_stores(previous[key], recorded[key], rv) for key in recorded}
+                served = self.states[-1]
+                self.states.append(
+                    {
+                        key: _apply(served[key], store, changes[key]) if changes[key]
+                        else served[key]
+                        for key, store in recorded.items()
+                    }
+                )  # fmt: skip
+                self.events.append(changes)
+            previous = recorded
         self.current = start
         self.expiries = 0
         """Bumped by `expire_watches`: open watches end with a 410 ERROR event."""
