@@ -41,7 +41,8 @@ from netdoctor.frontends.serve.store import directory_loader, load_objects  # no
 
 PODS = "k8s/pods.json"
 _LINE = re.compile(
-    r"cycle (?P<n>\d+) in (?P<s>[\d.]+)s: .*?(?P<changed>no file changed|\d+ files? changed)"
+    r"cycle (?P<n>\d+) in (?P<s>[\d.]+)s \(AWS (?P<aws_s>[\d.]+)s, checks (?P<check_s>[\d.]+)s\)"
+    r": .*?(?P<changed>no file changed|\d+ files? changed)"
     r".*?; (?P<k8s>\d+) Kubernetes requests?, (?P<aws>\d+) AWS calls?"
 )
 
@@ -129,6 +130,8 @@ def watch(
             {
                 "cycle": int(match["n"]),
                 "seconds": float(match["s"]),
+                "aws_s": float(match["aws_s"]),
+                "check_s": float(match["check_s"]),
                 "k8s_requests": int(match["k8s"]),
                 "aws_calls": int(match["aws"]),
                 "changed": match["changed"],
@@ -201,6 +204,8 @@ def main() -> None:
             "first_cycle_s": cycles[0]["seconds"],
             "first_cycle_k8s_requests": cycles[0]["k8s_requests"],
             "steady_cycle_s": statistics.median(c["seconds"] for c in steady) if steady else None,
+            "steady_aws_s": statistics.median(c["aws_s"] for c in steady) if steady else None,
+            "steady_check_s": statistics.median(c["check_s"] for c in steady) if steady else None,
             "steady_k8s_requests": [c["k8s_requests"] for c in steady],
             "changed_cycle_s": changed[0]["seconds"] if changed else None,
             "changed_k8s_requests": changed[0]["k8s_requests"] if changed else None,

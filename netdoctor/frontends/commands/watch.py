@@ -193,7 +193,8 @@ def _report(outcome: CycleOutcome) -> None:
         frame = "no frame recorded"
     missing = f", {plural(len(outcome.missing), 'file')} not collected" if outcome.missing else ""
     print(
-        f"netdoctor watch: cycle {outcome.number} in {outcome.seconds:.1f}s: "
+        f"netdoctor watch: cycle {outcome.number} in {outcome.seconds:.1f}s "
+        f"(AWS {outcome.aws_seconds:.1f}s, checks {outcome.check_seconds:.1f}s): "
         f"{plural(outcome.findings, 'finding')}, {changed}, {frame}; "
         f"{plural(outcome.kube_requests, 'Kubernetes request')}, "
         f"{plural(outcome.aws_calls, 'AWS call')}{missing}",

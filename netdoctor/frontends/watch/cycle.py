@@ -59,6 +59,10 @@ class CycleOutcome:
     """Frames retention removed after this cycle."""
     missing: dict[str, str]
     seconds: float
+    aws_seconds: float
+    """Of `seconds`, the AWS describes."""
+    check_seconds: float
+    """Of `seconds`, running the checks."""
     kube_requests: int
     """Kubernetes requests sent during this cycle (after the first: watch reconnects only)."""
     aws_calls: int
@@ -126,7 +130,9 @@ class WatchCycle:
             self._started = True
             self.kube.start(first_list_timeout=max(60.0, self.options.timeout * 4))
         self.kube.poll_configmap()
+        aws_began = time.monotonic()
         aws = self._poll_aws()
+        aws_seconds = time.monotonic() - aws_began
         for rel in aws.missing:
             self.metrics.capture_error(AWS_CALLS_BY_FILE[rel].iam_action)
         digests = self._write_k8s()
@@ -140,7 +146,9 @@ class WatchCycle:
         changed = sorted(r for r in digests.keys() | self._digests.keys()
                          if digests.get(r) != self._digests.get(r))  # fmt: skip
         self._write_meta(captured_at, missing, aws)
+        check_began = time.monotonic()
         report, snap_series = self._check(captured_at)
+        check_seconds = time.monotonic() - check_began
         recorded, pruned = None, 0
         if self.store is not None and changed:
             recorded = self.store.add_bundle(self.writer.root)
@@ -163,6 +171,8 @@ class WatchCycle:
             pruned=pruned,
             missing=missing,
             seconds=seconds,
+            aws_seconds=aws_seconds,
+            check_seconds=check_seconds,
             kube_requests=self.kube.requests - requests_before,
             aws_calls=len(aws.calls),
         )

@@ -15,7 +15,6 @@ Objects are kept as the capture would write them (allow-list redaction, `dump_li
 
 from __future__ import annotations
 
-import io
 import random
 import threading
 from collections.abc import Callable
@@ -36,7 +35,7 @@ from netdoctor.sources.live.k8s import (
 )
 from netdoctor.sources.live.k8s_api import KubeApi, KubeError, KubeSettings
 from netdoctor.sources.live.redact import redact_k8s_item
-from netdoctor.sources.live.writer import BundleWriter, ListWriter, dump_list_item
+from netdoctor.sources.live.writer import BundleWriter, dump_list_item
 
 WATCH_TIMEOUT = 300
 """`timeoutSeconds` of each watch request; the stream then resumes from the last version."""
@@ -205,12 +204,9 @@ class KubeWatcher:
                 continue
             if only is not None and rel not in only:
                 continue
-            out = io.BytesIO()
-            items = ListWriter(out)
-            for blob in blobs:
-                items.add_dumped(blob)
-            items.finish()
-            writer.write_bytes(rel, out.getvalue())
+            with writer.list_file(rel) as items:  # streamed to disk, published when whole
+                for blob in blobs:
+                    items.add_dumped(blob)
         return missing
 
     def poll_configmap(self) -> None:
@@ -223,14 +219,16 @@ class KubeWatcher:
             body = self._api.get(path, [])
         except KubeError as exc:
             if exc.status == 404:
-                self._replace(state, path, [])
+                self._replace(state, path, {})
                 return
             self._failed(state, path, "get", exc)
             return
         except Cancelled:
             return
         item = orjson.loads(body)
-        self._replace(state, path, [item] if isinstance(item, dict) else [])
+        kept = self._kept(state.kind, item) if isinstance(item, dict) else None
+        fresh = {_key(state.kind, item): (dump_list_item(kept), kept)} if kept is not None else {}
+        self._replace(state, path, fresh)
 
     # -- list then watch -------------------------------------------------------------------------
 
@@ -273,7 +271,9 @@ class KubeWatcher:
             KubeError: the list failed.
         """
         assert self._api is not None
-        items: list[dict[str, Any]] = []
+        kind = state.kind
+        # Each page is redacted and serialised as it comes: only the kept bytes stay in memory.
+        fresh: dict[Key, tuple[bytes, dict[str, Any]]] = {}
         token: str | None = None
         version = ""
         while True:
@@ -286,20 +286,23 @@ class KubeWatcher:
                 body = self._api.get(path, query)
             except KubeError as exc:
                 if exc.status == 410 and token:  # the continue token expired: start over
-                    items, token = [], None
+                    fresh, token = {}, None
                     continue
                 raise
             doc = orjson.loads(body)
             page = doc.get("items") if isinstance(doc, dict) else None
             if not isinstance(page, list):
                 raise KubeError(0, f"GET {path}: the answer is not a List")
-            items.extend(i for i in page if isinstance(i, dict))
+            for item in page:
+                if isinstance(item, dict) and (kept := self._kept(kind, item)) is not None:
+                    fresh[_key(kind, item)] = (dump_list_item(kept), kept)
             meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+            del doc, page
             token = meta.get("continue") or None
             version = str(meta.get("resourceVersion") or "")
             if not token:
                 break
-        self._replace(state, path, items)
+        self._replace(state, path, fresh)
         return version
 
     def _watch(self, state: KindState, path: str, version: str) -> str:
@@ -357,14 +360,11 @@ class KubeWatcher:
             meta.pop("resourceVersion", None)
         return kept
 
-    def _replace(self, state: KindState, path: str, items: list[dict[str, Any]]) -> None:
-        """A fresh list of `path`: its objects replace what the path held."""
+    def _replace(
+        self, state: KindState, path: str, fresh: dict[Key, tuple[bytes, dict[str, Any]]]
+    ) -> None:
+        """A fresh list of `path` (key → serialised and kept object) replaces what it held."""
         kind = state.kind
-        fresh: dict[Key, tuple[bytes, dict[str, Any]]] = {}
-        for item in items:
-            kept = self._kept(kind, item)
-            if kept is not None:
-                fresh[_key(kind, item)] = (dump_list_item(kept), kept)
         scope = self._scope(kind, path)
         with self._lock:
             old = {k: v for k, v in state.objects.items() if scope(k)}
