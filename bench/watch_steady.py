@@ -108,6 +108,9 @@ def watch(
     server: BundleApiServer, env: dict[str, str], cluster: str, quiet: int, work: Path
 ) -> dict:
     """Run `netdoctor watch`: cycle 1, `quiet` unchanged cycles, one cycle with the changes."""
+    import shutil
+
+    shutil.rmtree(work / "recording", ignore_errors=True)  # a fresh recording each run
     proc = child(
         ["watch", "--interval", "1", "--metrics-port", "0", "--cluster", cluster,
          "--record", str(work / "recording")],

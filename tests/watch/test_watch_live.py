@@ -292,3 +292,16 @@ def test_watch_runs_until_ctrl_c_and_the_recording_opens_meanwhile(
     with open_incident(rec) as incident:
         assert len(incident) == 2
     assert not (rec / ".lock").exists()
+
+
+def test_a_cycle_that_reads_nothing_fails_in_one_line(moto_endpoint: str, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    kubeconfig = write_kubeconfig(tmp_path / "kc", f"http://127.0.0.1:{port}")
+    result = run_cli("watch", "--once", "--kubeconfig", str(kubeconfig), "--request-timeout", "1")
+    assert result.code == 2
+    assert result.err.splitlines()[-1].startswith("netdoctor: ")
+    assert "nothing could be read" in result.err and "Traceback" not in result.err

@@ -107,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
     from netdoctor.frontends.watch.cycle import WatchCycle
     from netdoctor.frontends.watch.metrics import WatchMetrics
     from netdoctor.frontends.watch.retention import parse_interval, parse_retention
+    from netdoctor.sources.live.errors import CaptureError
 
     interval = parse_interval(args.interval)
     if args.retain and not args.record:
@@ -128,7 +129,12 @@ def run(args: argparse.Namespace) -> int:
             _announce(args, interval, server)
             next_at = time.monotonic()
             while True:
-                _report(cycle.run())
+                try:
+                    _report(cycle.run())
+                except CaptureError as exc:
+                    if args.once:
+                        raise
+                    print(f"netdoctor watch: cycle failed: {exc}", file=sys.stderr, flush=True)
                 if args.once:
                     return 0
                 next_at += interval

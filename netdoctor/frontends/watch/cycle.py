@@ -33,6 +33,7 @@ from netdoctor.snapshot.snapshot import Snapshot
 from netdoctor.sources.incident.layout import FRAMES
 from netdoctor.sources.live.aws import AwsCollector, AwsSettings
 from netdoctor.sources.live.capture import CaptureOptions, rfc3339_now
+from netdoctor.sources.live.errors import CaptureError
 from netdoctor.sources.live.hints import context_hints, kubeconfig_paths, load_kubeconfig
 from netdoctor.sources.live.k8s_api import KubeSettings
 from netdoctor.sources.live.kube_watch import WATCH_TIMEOUT, KubeWatcher
@@ -111,7 +112,6 @@ class WatchCycle:
         self._digests: dict[str, str] = {}
         self._k8s_seen: dict[str, tuple[int, str]] = {}
         self._kube_missing: dict[str, str] = {}
-        self._started = False
         if self.store is not None:
             self._digests = _newest_frame_digests(self.store.root)
             self.series = _recorded_series(self.store.root, self.window)
@@ -122,12 +122,16 @@ class WatchCycle:
         shutil.rmtree(self.writer.root, ignore_errors=True)
 
     def run(self) -> CycleOutcome:
-        """One cycle. The first lists every kind (and starts the watches)."""
+        """One cycle. The first lists every kind (and starts the watches).
+
+        Raises:
+            CaptureError: neither Kubernetes nor AWS could be read; the metrics keep the last
+                successful cycle.
+        """
         began = time.monotonic()
         captured_at = rfc3339_now()
         requests_before = self.kube.requests
-        if not self._started:
-            self._started = True
+        if not self.kube.started:  # the first cycle, or the API server was unreachable
             self.kube.start(first_list_timeout=max(60.0, self.options.timeout * 4))
         self.kube.poll_configmap()
         aws_began = time.monotonic()
@@ -143,6 +147,9 @@ class WatchCycle:
         for rel in f.AWS_FILES:
             if rel not in missing and self.writer.has(rel):
                 digests[rel] = _sha256(self.writer.root / rel)
+        if not digests:
+            reasons = "; ".join(list(dict.fromkeys(missing.values()))[:3])
+            raise CaptureError(f"nothing could be read: {reasons}")
         changed = sorted(r for r in digests.keys() | self._digests.keys()
                          if digests.get(r) != self._digests.get(r))  # fmt: skip
         self._write_meta(captured_at, missing, aws)

@@ -121,25 +121,35 @@ class KubeWatcher:
         self._threads: list[threading.Thread] = []
         self._first_pass = threading.Semaphore(0)
         self._paths = 0
-        self._startup_error: str | None = None
+        self._requests_before = 0
+
+    @property
+    def started(self) -> bool:
+        """True once `start` reached the API server (then the threads keep the state)."""
+        return self._api is not None
 
     @property
     def requests(self) -> int:
         """Every HTTP request sent, retries included."""
-        return self._api.requests if self._api is not None else 0
+        return self._requests_before + (self._api.requests if self._api is not None else 0)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self, first_list_timeout: float | None = None) -> None:
         """Connect, discover the served groups, and start a list-then-watch thread per path;
         returns once every path was listed once (or failed once)."""
+        for state in self.states.values():
+            state.missing.pop("*", None)
         try:
             self._api = KubeApi(self.settings, self.cancel)
             served = served_group_versions(self._api)
         except KubeError as exc:
-            self._startup_error = f"cannot reach the API server: {exc}"
+            if self._api is not None:
+                self._requests_before += self._api.requests
+                self._api.close()
+                self._api = None
             for state in self.states.values():
-                state.missing["*"] = self._startup_error
+                state.missing["*"] = f"cannot reach the API server: {exc}"
             return
         for kind in self.kinds:
             state = self.states[kind.bundle_file]
