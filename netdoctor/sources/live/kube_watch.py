@@ -237,7 +237,9 @@ class KubeWatcher:
             return
         item = orjson.loads(body)
         kept = self._kept(state.kind, item) if isinstance(item, dict) else None
-        fresh = {_key(state.kind, item): (dump_list_item(kept), kept)} if kept is not None else {}
+        fresh: dict[Key, tuple[bytes, dict[str, Any] | None]] = {}
+        if kept is not None:
+            fresh[_key(state.kind, item)] = (dump_list_item(kept), None)
         self._replace(state, path, fresh)
 
     # -- list then watch -------------------------------------------------------------------------
@@ -283,7 +285,7 @@ class KubeWatcher:
         assert self._api is not None
         kind = state.kind
         # Each page is redacted and serialised as it comes: only the kept bytes stay in memory.
-        fresh: dict[Key, tuple[bytes, dict[str, Any]]] = {}
+        fresh: dict[Key, tuple[bytes, dict[str, Any] | None]] = {}
         token: str | None = None
         version = ""
         while True:
@@ -303,9 +305,12 @@ class KubeWatcher:
             page = doc.get("items") if isinstance(doc, dict) else None
             if not isinstance(page, list):
                 raise KubeError(0, f"GET {path}: the answer is not a List")
+            nodes = kind.bundle_file == f.K8S_NODES
             for item in page:
                 if isinstance(item, dict) and (kept := self._kept(kind, item)) is not None:
-                    fresh[_key(kind, item)] = (dump_list_item(kept), kept)
+                    # Only nodes keep the parsed object (for the AWS scoping): 150,000 parsed
+                    # pods would hold gigabytes where their bytes hold a few hundred MB.
+                    fresh[_key(kind, item)] = (dump_list_item(kept), kept if nodes else None)
             meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
             del doc, page
             token = meta.get("continue") or None
@@ -371,7 +376,10 @@ class KubeWatcher:
         return kept
 
     def _replace(
-        self, state: KindState, path: str, fresh: dict[Key, tuple[bytes, dict[str, Any]]]
+        self,
+        state: KindState,
+        path: str,
+        fresh: dict[Key, tuple[bytes, dict[str, Any] | None]],
     ) -> None:
         """A fresh list of `path` (key → serialised and kept object) replaces what it held."""
         kind = state.kind
@@ -384,7 +392,7 @@ class KubeWatcher:
                 state.nodes.pop(k, None)
             for k, (blob, kept) in fresh.items():
                 state.objects[k] = blob
-                if kind.bundle_file == f.K8S_NODES:
+                if kept is not None and kind.bundle_file == f.K8S_NODES:
                     state.nodes[k] = kept
             state.listed.add(path)
             state.missing.pop(path, None)
