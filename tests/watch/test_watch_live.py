@@ -305,3 +305,27 @@ def test_a_cycle_that_reads_nothing_fails_in_one_line(moto_endpoint: str, tmp_pa
     assert result.code == 2
     assert result.err.splitlines()[-1].startswith("netdoctor: ")
     assert "nothing could be read" in result.err and "Traceback" not in result.err
+
+
+def test_each_cycle_frees_its_snapshot(replayed: Replayed, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Snapshot.load freezes the GC heap; a watch lives on, so a cycle must not leak its state.
+    import weakref
+
+    from netdoctor.frontends.watch import cycle as cycle_module
+    from netdoctor.snapshot.snapshot import Snapshot
+
+    made: list[weakref.ref[Snapshot]] = []
+
+    class Tracked(Snapshot):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(weakref.ref(self))
+
+    monkeypatch.setattr(cycle_module, "Snapshot", Tracked)
+    cycle = WatchCycle(replayed.options(), load_checks(plugins=False).select(), WatchMetrics())
+    try:
+        for _ in range(2):
+            cycle.run()
+    finally:
+        cycle.close()
+    assert len(made) == 2 and all(ref() is None for ref in made)

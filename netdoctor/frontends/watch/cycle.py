@@ -11,6 +11,7 @@ frame (`meta.json` aside), then retention prunes old frames.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import shutil
@@ -170,6 +171,12 @@ class WatchCycle:
             forecasts(self.series, self.window),
         )
         snap_series[0].bundle.close()
+        del snap_series
+        # Snapshot.load freezes the collector's heap (a speed-up for one-shot commands): what
+        # this cycle left in reference cycles (the snapshot, the AWS session) would never be
+        # freed in a process that lives on. Hand it back to the collector and collect.
+        gc.unfreeze()
+        gc.collect()
         return CycleOutcome(
             number=self.cycles,
             report=report,
