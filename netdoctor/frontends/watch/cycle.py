@@ -155,8 +155,22 @@ class WatchCycle:
                          if digests.get(r) != self._digests.get(r))  # fmt: skip
         self._write_meta(captured_at, missing, aws)
         check_began = time.monotonic()
-        report, snap_series = self._check(captured_at)
+        report, snap = self._check(captured_at)
         check_seconds = time.monotonic() - check_began
+        self.metrics.update(
+            snap,
+            report,
+            CycleStats(finished_at=time.time(), duration=time.monotonic() - began),
+            forecasts(self.series, self.window),
+        )
+        snap.bundle.close()
+        del snap
+        # Snapshot.load freezes the collector's heap (a speed-up for one-shot commands): what
+        # this cycle left in reference cycles (the snapshot, the AWS session) would never be
+        # freed in a process that lives on. Hand it back to the collector and collect, before
+        # the frame is stored (which reads the files into memory).
+        gc.unfreeze()
+        gc.collect()
         recorded, pruned = None, 0
         if self.store is not None and changed:
             recorded = self.store.add_bundle(self.writer.root)
@@ -164,19 +178,6 @@ class WatchCycle:
         self._digests = digests
         self.cycles += 1
         seconds = time.monotonic() - began
-        self.metrics.update(
-            snap_series[0],
-            report,
-            CycleStats(finished_at=time.time(), duration=seconds),
-            forecasts(self.series, self.window),
-        )
-        snap_series[0].bundle.close()
-        del snap_series
-        # Snapshot.load freezes the collector's heap (a speed-up for one-shot commands): what
-        # this cycle left in reference cycles (the snapshot, the AWS session) would never be
-        # freed in a process that lives on. Hand it back to the collector and collect.
-        gc.unfreeze()
-        gc.collect()
         return CycleOutcome(
             number=self.cycles,
             report=report,
@@ -252,7 +253,7 @@ class WatchCycle:
         }
         self.writer.write_bytes(f.META, aws_cli_json(meta))
 
-    def _check(self, captured_at: str) -> tuple[Report, list[Snapshot]]:
+    def _check(self, captured_at: str) -> tuple[Report, Snapshot]:
         from netdoctor.engine.runner import run_checks
 
         snap = Snapshot(open_bundle(self.writer.root))
@@ -260,7 +261,7 @@ class WatchCycle:
         when = datetime.fromisoformat(captured_at.replace("Z", "+00:00")).timestamp()
         add_snapshot(self.series, when, snap)
         prune(self.series, when - self.window)
-        return report, [snap]
+        return report, snap
 
     def _prune(self) -> int:
         if self.store is None or self.retention is None:
