@@ -289,6 +289,10 @@ class InstanceState(Struct):
     Name: str | None = None
 
 
+class IamInstanceProfile(Struct):
+    Arn: str | None = None
+
+
 class Instance(Struct):
     InstanceId: str = ""
     InstanceType: str | None = None
@@ -303,6 +307,8 @@ class Instance(Struct):
     SecurityGroups: list[GroupIdentifier] | None = None
     NetworkInterfaces: list[InstanceNetworkInterface] | None = None
     Tags: list[Tag] | None = None
+    LaunchTime: str | None = None
+    IamInstanceProfile: IamInstanceProfile | None = None
 
     @property
     def zone(self) -> str | None:
