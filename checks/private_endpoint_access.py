@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, Unchecked, files
 from netdoctor.facts import access as a
 from netdoctor.facts import routing as r
-
 from netdoctor.facts.membership import InstanceHost
 from netdoctor.facts.views import NodeView
 
