@@ -265,9 +265,10 @@ class PrivateEndpointAccess(Check):
         for node_sgs, denied_hosts in denied.items():
             nodes = [h for h in denied_hosts if isinstance(h, NodeView)]
             instances = [h for h in denied_hosts if not isinstance(h, NodeView)]
-            who = f"{len(nodes)} node(s)"
+            counts = [f"{len(nodes)} node(s)"] if nodes else []
             if instances:
-                who += f" and {len(instances)} unregistered instance(s)"
+                counts.append(f"{len(instances)} unregistered instance(s)")
+            who = " and ".join(counts)
             yield self.finding(
                 severity,
                 f"Cluster security group {wanted[0]} admits no HTTPS (443) from node security "
@@ -345,10 +346,10 @@ class PrivateEndpointAccess(Check):
 
 def _host_text(host: Host, groups: tuple[str, ...]) -> str:
     """`NAME (IP, sg-…)`, and for an unregistered instance its launch time and age."""
-    text = f"{host.name} ({a.node_ip(host)}, {', '.join(groups)})"
-    if isinstance(host, InstanceHost):
-        text += f" {host.age_text()}" + (", still joining" if host.joining else "")
-    return text
+    if not isinstance(host, InstanceHost):
+        return f"{host.name} ({a.node_ip(host)}, {', '.join(groups)})"
+    joining = ", still joining" if host.joining else ""
+    return f"{host.name} ({a.node_ip(host)}, {', '.join(groups)}; {host.age_text()}{joining})"
 
 
 def _nat_param(ctx: a.EndpointAccess, subnet_id: str) -> dict[str, str]:

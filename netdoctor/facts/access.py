@@ -289,11 +289,12 @@ class EndpointAccess:
             return None
         return admits(groups, 443, sgs, node_ip(host))
 
-    def endpoint_gaps(self) -> dict[str, str]:
+    def endpoint_gaps(self, hosts: list[tuple[Host, InternetPath]] | None = None) -> dict[str, str]:
         """Service → why the VPC's endpoints do not serve the hosts without internet egress
-        (`stranded`), for each service of `NEEDED_ENDPOINTS` they lack."""
+        (`hosts`, default `stranded`), for each service of `NEEDED_ENDPOINTS` they lack."""
         services = endpoints_by_service(self.snap.vpc_endpoints, self.vpc_id)
-        tables = {p.egress.table_id for _, p in self.stranded if p.egress.table_id}
+        chosen = self.stranded if hosts is None else hosts
+        tables = {p.egress.table_id for _, p in chosen if p.egress.table_id}
         gaps: dict[str, str] = {}
         for service in NEEDED_ENDPOINTS:
             gap = endpoint_gap(service, services.get(service, []), tables)

@@ -42,6 +42,8 @@ EXTRA_SG = "sg-0906cbc9dd0f5c576"  # the cluster's additional security group (se
 BASE_NODE_SG = "sg-055de5d53eb037320"  # the base's node security group, which EXTRA_SG admits
 BAD_NODE_SG = stable_id("sg", "bad-node-sg")
 CLUSTER = f"cluster/{B.cluster}"
+BATCH_SG = stable_id("sg", "bad-batch-node-sg")
+BATCH_INSTANCE = stable_id("i", "ip-192-168-96-4.eu-central-1.compute.internal")
 
 CASES: dict[str, list[Expect]] = {
     "fail-dns-hostnames-off": [
@@ -109,6 +111,26 @@ CASES: dict[str, list[Expect]] = {
                 f"{NAME_A} (192.168.107.189, {BAD_NODE_SG})",
             ),
             {"cluster_sg_id": CLUSTER_SG, "node_sg_id": BAD_NODE_SG},
+        )
+    ],
+    "fail-cluster-sg-unregistered": [
+        Expect(
+            Severity.CRITICAL,
+            f"Cluster security group {CLUSTER_SG} admits no HTTPS (443) from node security group "
+            f"{BATCH_SG}: 1 unregistered instance(s) cannot reach the private endpoint",
+            # the nodes on the base's groups are admitted: only the instance that never joined
+            (
+                f"security-group/{CLUSTER_SG}",
+                f"security-group/{EXTRA_SG}",
+                f"security-group/{BATCH_SG}",
+                f"instance/{BATCH_INSTANCE}",
+            ),
+            (
+                "instances of the cluster not registered as nodes: "
+                f"{BATCH_INSTANCE} (192.168.96.4, {BATCH_SG}; launched "
+                "2025-10-18T07:15:11+00:00, 40 min before capture)",
+            ),
+            {"cluster_sg_id": CLUSTER_SG, "node_sg_id": BATCH_SG},
         )
     ],
     "fail-no-public-path": [
