@@ -13,9 +13,15 @@ ones that stop the kubelet from reaching the API server first:
 3. `no-public-path` / `egress-ips-refused`: the instance calls the public endpoint and has no
    NAT/IGW path (`routing.internet_path`), or leaves from an IP outside `publicAccessCidrs`;
 4. `endpoints-missing`: private endpoint, no internet egress, and no VPC endpoint for ec2, ECR or
-   S3 (`EndpointAccess.endpoint_gaps`).
+   S3 (`EndpointAccess.endpoint_gaps`);
+5. `role-not-mapped`: the managed node group's `nodeRole` has no access entry / aws-auth mapping
+   to `system:nodes`, where the authentication mode says EKS looks (`facts/identity.py`); for
+   an instance outside a described node group the bundle holds only its instance profile, so
+   its role is named as unknown;
+6. `nodegroup-health`: the node group's own health issues that concern the instance.
 
-An instance with none of these is still reported (`no-known-reason`), with what was ruled out.
+An instance with none of these is still reported (`no-known-reason`), with what was ruled out
+and what the bundle cannot know.
 """
 
 from __future__ import annotations
@@ -35,9 +41,11 @@ from netdoctor.engine.api import (
     files,
 )
 from netdoctor.facts import access as a
+from netdoctor.facts import identity
 from netdoctor.facts import routing as r
 from netdoctor.facts.addresses import ip_in
-from netdoctor.facts.membership import JOINING
+from netdoctor.facts.identity import node_role_access, role_name
+from netdoctor.facts.membership import JOINING, nodegroup_of
 
 if TYPE_CHECKING:
     from netdoctor.facts.membership import InstanceHost
@@ -68,6 +76,10 @@ class Verdict:
     reasons: list[Reason] = field(default_factory=list)
     cleared: list[str] = field(default_factory=list)
     """What the bundle rules out, as evidence for an instance without a proven reason."""
+    unknown: list[str] = field(default_factory=list)
+    """What the bundle cannot say about it (not for lack of a bundle file)."""
+    missing: dict[str, list[str]] = field(default_factory=dict)
+    """Reason → the absent bundle files that leave it unjudged."""
 
 
 class NodeJoin(Check):
@@ -88,6 +100,9 @@ class NodeJoin(Check):
         files.AWS_VPC_DNS_SUPPORT,
         files.AWS_VPC_DNS_HOSTNAMES,
         files.AWS_VPC_ENDPOINTS,
+        files.AWS_NODEGROUPS,
+        files.AWS_ACCESS_ENTRIES,
+        files.K8S_CONFIGMAPS,
     )
     severity = Severity.CRITICAL
     provides = (
@@ -101,6 +116,7 @@ class NodeJoin(Check):
         "route_table_ids",
         "interface_endpoints",
         "nat_gateway_id",
+        "node_role_arn",
     )
 
     def run(self, snap: Snapshot) -> Iterator[Finding | Unchecked]:
@@ -117,15 +133,20 @@ class NodeJoin(Check):
         ctx = a.EndpointAccess(snap, cluster, known) if cluster is not None else None
         yield from self._unchecked(snap, ctx)
         verdicts = [Verdict(h, p) for h, p in paths]
-        if ctx is not None:
-            for verdict in verdicts:
-                for judge in self._judges():
+        for verdict in verdicts:
+            if ctx is not None:
+                for judge in NETWORK:
                     judge(ctx, verdict)
+            _role_not_mapped(snap, verdict)
+            _nodegroup_health(snap, verdict)
+        unjudged: dict[str, list[str]] = {}
+        for verdict in verdicts:
+            for mechanism, rels in verdict.missing.items():
+                unjudged.setdefault(mechanism, [])
+                unjudged[mechanism] += [r for r in rels if r not in unjudged[mechanism]]
+        for mechanism, rels in unjudged.items():
+            yield self.unchecked(mechanism, *rels)
         yield from self._findings(views.cluster_name, ctx, verdicts)
-
-    def _judges(self) -> list[Callable[[a.EndpointAccess, Verdict], None]]:
-        """The reasons in the order they stop a node: network to the API server first."""
-        return [_cluster_sg_443, _dns_off, _public_path, _endpoints_missing]
 
     def _unchecked(self, snap: Snapshot, ctx: a.EndpointAccess | None) -> Iterator[Unchecked]:
         """The reasons this cluster's endpoint configuration calls for whose files are absent."""
@@ -175,13 +196,15 @@ class NodeJoin(Check):
         params = _params(ctx, members) | (first.params if first else {})
         if first is None:
             cleared = list(dict.fromkeys(line for v in members for line in v.cleared))
+            unknown = list(dict.fromkeys(line for v in members for line in v.unknown))
             return self.finding(
                 Severity.WARNING,
-                f"{count} never registered as nodes; the bundle shows no network reason",
+                f"{count} never registered as nodes; the bundle shows no reason",
                 resources=[h.ref for h in hosts],
                 evidence=[
                     *lines,
                     *(f"ruled out: {line}" for line in cleared),
+                    *(f"not known from the bundle: {line}" for line in unknown),
                     "look at the instance's system log (aws ec2 get-console-output) and the "
                     "kubelet journal for the error",
                 ],
@@ -358,6 +381,103 @@ def _endpoints_missing(ctx: a.EndpointAccess, verdict: Verdict) -> None:
             cause=Check.cause_hint("egress-snat-route", f"subnet/{path.egress.subnet_id}"),
         )
     )
+
+
+def _role_not_mapped(snap: Snapshot, verdict: Verdict) -> None:
+    """The node role EKS would have to let in: the managed node group's `nodeRole` (EKS makes
+    the group's instance profile from it; a launch template cannot name another)."""
+    host = verdict.host
+    group = nodegroup_of(snap.views, host)
+    if group is None or not group.nodeRole:
+        if host.nodegroup and snap.nodegroups is None:
+            verdict.missing["the node role's access entry or aws-auth mapping"] = [
+                files.AWS_NODEGROUPS
+            ]
+        elif host.instance.IamInstanceProfile and host.instance.IamInstanceProfile.Arn:
+            verdict.unknown.append(
+                f"the IAM role of instance profile {host.instance.IamInstanceProfile.Arn} (an "
+                "instance profile is not a role; aws iam get-instance-profile names it), so its "
+                "access entry or aws-auth mapping"
+            )
+        return
+    role = group.nodeRole
+    access = node_role_access(snap, role)
+    if access.missing:
+        verdict.missing["the node role's access entry or aws-auth mapping"] = list(access.missing)
+    if access.mapped is None:
+        verdict.unknown.extend(access.evidence)
+        return
+    name = role_name(role)
+    if access.mapped:
+        verdict.cleared.append(f"node role {name}: " + "; ".join(access.evidence[1:]))
+        return
+    mode = identity.authentication_mode(snap) or ""
+    where = {
+        "API": "has no access entry",
+        "CONFIG_MAP": "is not mapped to system:nodes in aws-auth",
+    }.get(mode, "has no access entry and no aws-auth mapping to system:nodes")
+    verdict.reasons.append(
+        Reason(
+            "role-not-mapped",
+            f"their node role {name} {where} (authenticationMode {mode})",
+            key=(role,),
+            evidence=[
+                f"node group {group.nodegroupName}: nodeRole {role}",
+                *access.evidence,
+                "EKS refuses the kubelet's credentials (Unauthorized): it cannot register the node",
+            ],
+            params={"node_role_arn": role},
+        )
+    )
+
+
+def _nodegroup_health(snap: Snapshot, verdict: Verdict) -> None:
+    """What EKS itself says of the instance's managed node group: its health issues that name
+    the instance, its Auto Scaling group, or no resource."""
+    host = verdict.host
+    group = nodegroup_of(snap.views, host)
+    if group is None:
+        if host.nodegroup and snap.nodegroups is None:
+            verdict.missing["node group health issues"] = [files.AWS_NODEGROUPS]
+        return
+    ours = {host.name, *([host.asg] if host.asg else [])}
+    issues = [
+        i
+        for i in (group.health.issues or () if group.health else ())
+        if not i.resourceIds or ours & set(i.resourceIds)
+    ]
+    name = group.nodegroupName or "?"
+    if not issues:
+        verdict.cleared.append(f"node group {name} ({group.status}) reports no health issue")
+        return
+    codes = list(dict.fromkeys(i.code or "unknown" for i in issues))
+    verdict.reasons.append(
+        Reason(
+            "nodegroup-health",
+            f"node group {name} reports {', '.join(codes)}",
+            key=(name, *codes),
+            evidence=[
+                f"node group {name}: status {group.status}",
+                *(
+                    f"{i.code}: {i.message}"
+                    + (f" (resources {', '.join(i.resourceIds)})" if i.resourceIds else "")
+                    for i in issues
+                ),
+            ],
+            params={"nodegroup": name}
+            | ({"node_role_arn": group.nodeRole} if group.nodeRole else {}),
+        )
+    )
+
+
+NETWORK: tuple[Callable[[a.EndpointAccess, Verdict], None], ...] = (
+    _cluster_sg_443,
+    _dns_off,
+    _public_path,
+    _endpoints_missing,
+)
+"""The network reasons, in the order they stop a node; the node role and the node group's own
+health come after them."""
 
 
 # --- evidence and playbook values ------------------------------------------------------------

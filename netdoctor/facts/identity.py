@@ -75,3 +75,67 @@ def role_name(arn: str) -> str:
     """`nodes` of `arn:aws:iam::111122223333:role/some/path/nodes` (aws-auth wants the ARN
     without the path, access entries keep it: compare by name)."""
     return arn.rsplit("/", 1)[-1] if ":role/" in arn else arn
+
+
+NODES_GROUP = "system:nodes"
+
+
+@dataclass(frozen=True)
+class RoleAccess:
+    """Whether EKS lets a node's IAM role in, as far as the bundle shows."""
+
+    mapped: bool | None
+    """True (an access entry, or an aws-auth mapping to `system:nodes`), False, or None when
+    the bundle cannot tell."""
+    evidence: tuple[str, ...]
+    missing: tuple[str, ...] = ()
+    """Absent files that leave `mapped` unknown."""
+
+
+def node_role_access(snap: Snapshot, role_arn: str) -> RoleAccess:
+    """Look the node role up where the cluster's authentication mode says EKS does: its access
+    entries (`API`, `API_AND_CONFIG_MAP`) and aws-auth's `mapRoles` (`CONFIG_MAP`,
+    `API_AND_CONFIG_MAP`). Roles are compared by name (aws-auth drops the role's path)."""
+    from netdoctor.snapshot import files
+
+    mode = authentication_mode(snap)
+    if mode is None:
+        return RoleAccess(None, ("describe-cluster has no accessConfig.authenticationMode",))
+    name = role_name(role_arn)
+    evidence = [f"cluster authenticationMode={mode}"]
+    missing: list[str] = []
+    found = False
+    if mode in API_MODES:
+        entries = snap.access_entries
+        if entries is None:
+            missing.append(files.AWS_ACCESS_ENTRIES)
+        else:
+            match = [e for e in entries if role_name(e) == name]
+            found |= bool(match)
+            evidence.append(
+                f"access entry for {match[0]}"
+                if match
+                else f"no access entry for role {name} among {len(entries)} entries"
+            )
+    if mode in CONFIG_MAP_MODES:
+        roles = aws_auth_roles(snap)
+        if roles is None:
+            missing.append(files.K8S_CONFIGMAPS)
+            evidence.append(
+                f"no aws-auth ConfigMap in {files.K8S_CONFIGMAPS}: its role mappings are unknown"
+            )
+        else:
+            mapped = [r for r in roles if role_name(r.rolearn) == name]
+            nodes = [r for r in mapped if NODES_GROUP in r.groups]
+            found |= bool(nodes)
+            if mapped:
+                role = (nodes or mapped)[0]
+                evidence.append(
+                    f"aws-auth maps {role.rolearn} to groups {', '.join(role.groups) or 'none'}"
+                    + ("" if nodes else f": not {NODES_GROUP}, so the kubelet cannot register")
+                )
+            else:
+                evidence.append(f"aws-auth mapRoles has no entry for role {name}")
+    if found:
+        return RoleAccess(True, tuple(evidence))
+    return RoleAccess(None if missing else False, tuple(evidence), tuple(missing))

@@ -4,7 +4,8 @@ An instance is the cluster's when its tags say so: `kubernetes.io/cluster/<name>
 `eks:cluster-name` / `eks:eks-cluster-name` = name (EKS managed node groups and Karpenter tag
 both). Without a cluster tag, an instance in the cluster's VPC counts when its
 `eks:nodegroup-name` or `karpenter.sh/nodepool` tag names a node group or node pool the cluster
-is known to have (a registered node's label, or a described node group). An instance tagged for
+is known to have (a registered node's label, or a described node group), or when it is in a
+described node group's Auto Scaling group. An instance tagged for
 another cluster only is never the cluster's.
 
 It is registered when a node names it: the node's `spec.providerID` instance id (the join every
@@ -24,12 +25,13 @@ from netdoctor.snapshot.aws_types import tag_map
 
 if TYPE_CHECKING:
     from netdoctor.facts.views import EniView, Views
-    from netdoctor.snapshot.aws_types import Instance
+    from netdoctor.snapshot.aws_types import Instance, Nodegroup
 
 CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
 CLUSTER_NAME_TAGS = ("eks:cluster-name", "eks:eks-cluster-name")
 NODEGROUP_TAG = "eks:nodegroup-name"
 NODEPOOL_TAG = "karpenter.sh/nodepool"
+ASG_TAG = "aws:autoscaling:groupName"
 NODEGROUP_LABEL = "eks.amazonaws.com/nodegroup"
 NODEPOOL_LABEL = "karpenter.sh/nodepool"
 JOINING = timedelta(minutes=10)
@@ -71,6 +73,11 @@ class InstanceHost:
         return self.tags.get(NODEGROUP_TAG) or None
 
     @property
+    def asg(self) -> str | None:
+        """The Auto Scaling group that launched the instance."""
+        return self.tags.get(ASG_TAG) or None
+
+    @property
     def joining(self) -> bool:
         """Launched less than `JOINING` before the capture: still booting, not failed."""
         return self.age is not None and self.age < JOINING
@@ -87,7 +94,7 @@ class InstanceHost:
 
 
 def cluster_claim(
-    instance: Instance, cluster: str, groups: set[str], pools: set[str], vpc_id: str | None
+    instance: Instance, cluster: str, known: KnownGroups, vpc_id: str | None
 ) -> str | None:
     """Why `instance` is meant to be a node of `cluster` (as evidence), or None."""
     tags = tag_map(instance.Tags)
@@ -102,10 +109,13 @@ def cluster_claim(
     if vpc_id is None or instance.VpcId != vpc_id:
         return None
     group = tags.get(NODEGROUP_TAG)
-    if group and group in groups:
+    if group and group in known.groups:
         return f"tag {NODEGROUP_TAG}={group}, a node group of {cluster}"
+    asg = tags.get(ASG_TAG)
+    if asg and asg in known.asgs:
+        return f"in Auto Scaling group {asg} of node group {known.asgs[asg]}"
     pool = tags.get(NODEPOOL_TAG)
-    if pool and pool in pools:
+    if pool and pool in known.pools:
         return f"tag {NODEPOOL_TAG}={pool}, a node pool of {cluster}"
     return None
 
@@ -131,29 +141,47 @@ def registered_instance_ids(views: Views) -> set[str]:
     return found
 
 
-def known_groups(views: Views) -> tuple[set[str], set[str]]:
-    """(node groups, Karpenter node pools) the cluster is known to have: its nodes' labels."""
-    groups: set[str] = set()
-    pools: set[str] = set()
+@dataclass
+class KnownGroups:
+    """The node groups and Karpenter node pools the cluster is known to have."""
+
+    groups: set[str] = field(default_factory=set)
+    pools: set[str] = field(default_factory=set)
+    asgs: dict[str, str] = field(default_factory=dict)
+    """Auto Scaling group name → its managed node group."""
+
+
+def known_groups(views: Views) -> KnownGroups:
+    """The node groups and pools the cluster is known to have: its nodes' labels and the
+    described node groups (with their Auto Scaling groups)."""
+    known = KnownGroups()
     for view in views.nodes:
         if view.labels.get(NODEGROUP_LABEL):
-            groups.add(view.labels[NODEGROUP_LABEL])
+            known.groups.add(view.labels[NODEGROUP_LABEL])
         if view.labels.get(NODEPOOL_LABEL):
-            pools.add(view.labels[NODEPOOL_LABEL])
-    return groups, pools
+            known.pools.add(view.labels[NODEPOOL_LABEL])
+    for group in views.snap.nodegroups or ():
+        if not group.nodegroupName:
+            continue
+        known.groups.add(group.nodegroupName)
+        resources = group.resources
+        for asg in (resources.autoScalingGroups or ()) if resources else ():
+            if asg.get("name"):
+                known.asgs[asg["name"]] = group.nodegroupName
+    return known
 
 
 def unregistered_instances(views: Views, cluster: str) -> list[InstanceHost]:
     """Running instances meant to be nodes of `cluster` that no node names, in bundle order."""
     registered = registered_instance_ids(views)
-    groups, pools = known_groups(views)
+    known = known_groups(views)
     captured = when(views.snap.info.captured_at)
     found = []
     for instance in views.snap.instances:
         state = instance.State.Name if instance.State else None
         if state != RUNNING or instance.InstanceId in registered:
             continue
-        claim = cluster_claim(instance, cluster, groups, pools, views.vpc_id)
+        claim = cluster_claim(instance, cluster, known, views.vpc_id)
         if claim is None:
             continue
         launched = when(instance.LaunchTime)
@@ -166,6 +194,19 @@ def unregistered_instances(views: Views, cluster: str) -> list[InstanceHost]:
             )
         )
     return found
+
+
+def nodegroup_of(views: Views, host: InstanceHost) -> Nodegroup | None:
+    """The described managed node group the instance belongs to: by its `eks:nodegroup-name`
+    tag, else by its Auto Scaling group."""
+    for group in views.snap.nodegroups or ():
+        if host.nodegroup and group.nodegroupName == host.nodegroup:
+            return group
+        resources = group.resources
+        asgs = {a.get("name") for a in (resources.autoScalingGroups or ())} if resources else set()
+        if host.asg and host.asg in asgs:
+            return group
+    return None
 
 
 def _age(launched: datetime | None, captured: datetime | None) -> timedelta | None:

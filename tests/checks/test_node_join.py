@@ -8,6 +8,7 @@ cluster orbit-prod sits in subnet c of every scenario and must never be reported
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 
 from netdoctor.models import Severity, Status
 from netdoctor.tooling.fixtures import base
-from netdoctor.tooling.fixtures.docs import node_name, stable_id
+from netdoctor.tooling.fixtures.docs import node_name, stable_id, stable_uid
 from tests.checks._support import (
     Expect,
     assert_findings,
@@ -38,6 +39,8 @@ EXTRA_SG = "sg-0906cbc9dd0f5c576"  # the cluster's additional security group (se
 BASE_NODE_SG = "sg-055de5d53eb037320"  # the base's node security group, which EXTRA_SG admits
 BATCH_SG = stable_id("sg", "bad-batch-node-sg")
 MAIN_RTB = B.main_route_table
+NODE_ROLE = f"arn:aws:iam::{B.account}:role/orbit-dev-node-role"
+BATCH_ROLE = f"arn:aws:iam::{B.account}:role/orbit-dev-batch-node-role"
 
 
 def instance_id(ip: str) -> str:
@@ -139,19 +142,50 @@ CASES: dict[str, list[Expect]] = {
         Expect(
             Severity.WARNING,
             "1 instance(s) of cluster orbit-dev never registered as nodes; the bundle shows no "
-            "network reason",
+            "reason",
             (f"instance/{BATCH_A}",),
             (
                 FORTY_MIN,
                 f"ruled out: {CLUSTER_SG}, {EXTRA_SG} admit 443 from {CLUSTER_SG}, {BASE_NODE_SG}",
                 f"ruled out: {VPC}: enableDnsSupport and enableDnsHostnames on",
+                f"ruled out: node role orbit-dev-node-role: access entry for {NODE_ROLE}",
+                "ruled out: node group batch (ACTIVE) reports no health issue",
                 "aws ec2 get-console-output",
             ),
+        )
+    ],
+    "fail-nodegroup-health": [
+        Expect(
+            Severity.CRITICAL,
+            "1 instance(s) of cluster orbit-dev never registered as nodes: node group batch "
+            "reports NodeCreationFailure",
+            (f"instance/{BATCH_A}",),
+            (
+                "node group batch: status DEGRADED",
+                "NodeCreationFailure: Instances failed to join the kubernetes cluster (resources "
+                f"{BATCH_A})",
+            ),
+            {"nodegroup": "batch", "node_role_arn": NODE_ROLE},
+        )
+    ],
+    "fail-role-not-mapped": [
+        Expect(
+            Severity.CRITICAL,
+            "1 instance(s) of cluster orbit-dev never registered as nodes: their node role "
+            "orbit-dev-batch-node-role has no access entry (authenticationMode API)",
+            (f"instance/{BATCH_A}",),
+            (
+                f"node group batch: nodeRole {BATCH_ROLE}",
+                "cluster authenticationMode=API",
+                "no access entry for role orbit-dev-batch-node-role among 2 entries",
+            ),
+            {"node_role_arn": BATCH_ROLE},
         )
     ],
     # healthy look-alikes: the same instances still booting; every instance registered
     "pass-joining": [],
     "pass-all-registered": [],
+    "pass-role-in-aws-auth": [],
 }
 
 
@@ -210,17 +244,14 @@ def test_an_instance_tagged_for_another_cluster_only_is_not_ours(tmp_path: Path)
 
 
 def test_a_node_group_tag_alone_counts_when_the_cluster_has_that_group(tmp_path: Path) -> None:
-    """Without cluster tags, `eks:nodegroup-name=system` (the registered nodes' group) makes the
-    instance the cluster's; `batch`, a group no node has, does not."""
-    bundle = copy_fixture(CHECK, "fail-vpc-dns-off", tmp_path)
+    """Without cluster tags, `eks:nodegroup-name=system` (the registered nodes' group) or the
+    Auto Scaling group of a described node group makes the instance the cluster's; `gpu`, a
+    group neither a node nor describe-nodegroup knows, does not."""
 
-    def untag(group: str) -> Any:
+    def untag(group: str, *, keep_asg: bool = False) -> Any:
         def change(tags: list[dict[str, str]]) -> list[dict[str, str]]:
-            kept = [
-                t
-                for t in tags
-                if "orbit-dev" not in t["Key"] and t["Key"] not in ("eks:cluster-name",)
-            ]
+            dropped = {"eks:cluster-name", *(() if keep_asg else ("aws:autoscaling:groupName",))}
+            kept = [t for t in tags if "orbit-dev" not in t["Key"] and t["Key"] not in dropped]
             for tag in kept:
                 if tag["Key"] == "eks:nodegroup-name":
                     tag["Value"] = group
@@ -228,18 +259,22 @@ def test_a_node_group_tag_alone_counts_when_the_cluster_has_that_group(tmp_path:
 
         return change
 
-    edit_json(
-        bundle, "aws/ec2-describe-instances.json", lambda d: _retag(d, {BATCH_A}, untag("batch"))
-    )
-    assert run_one(CHECK, bundle).status is Status.PASS
-    edit_json(
-        bundle, "aws/ec2-describe-instances.json", lambda d: _retag(d, {BATCH_A}, untag("system"))
-    )
-    result = run_one(CHECK, bundle)
-    assert [f.resources[0] for f in result.findings] == [f"instance/{BATCH_A}"]
-    assert (
-        "tag eks:nodegroup-name=system, a node group of orbit-dev" in result.findings[0].evidence[0]
-    )
+    def claims(change: Any) -> list[str]:
+        """Why the check takes BATCH_A for the cluster's, with its tags changed (each time on
+        a fresh copy of the fixture)."""
+        bundle = copy_fixture(
+            CHECK, "fail-vpc-dns-off", tmp_path / f"{len(list(tmp_path.iterdir()))}"
+        )
+        edit_json(bundle, "aws/ec2-describe-instances.json", lambda d: _retag(d, {BATCH_A}, change))
+        findings = run_one(CHECK, bundle).findings
+        return [f.evidence[0].split("): ", 1)[1].split(";")[0] for f in findings]
+
+    assert claims(untag("gpu")) == []
+    assert claims(untag("system")) == ["tag eks:nodegroup-name=system, a node group of orbit-dev"]
+    asg = f"eks-batch-{stable_uid('batch/asg')}"
+    assert claims(untag("gpu", keep_asg=True)) == [
+        f"in Auto Scaling group {asg} of node group batch"
+    ]
 
 
 def test_a_stopped_instance_is_not_reported(tmp_path: Path) -> None:
@@ -292,3 +327,112 @@ def test_without_a_cluster_name_nothing_can_be_claimed(tmp_path: Path) -> None:
     result = run_one(CHECK, bundle)
     assert result.status is Status.PARTIAL
     assert result.findings == []
+
+
+def _auth(mode: str) -> Any:
+    def change(doc: dict[str, Any]) -> None:
+        doc["cluster"]["accessConfig"]["authenticationMode"] = mode
+
+    return change
+
+
+def _add_aws_auth(roles: list[dict[str, Any]]) -> Any:
+    def change(doc: dict[str, Any]) -> None:
+        doc["items"].append(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "aws-auth", "namespace": "kube-system"},
+                "data": {"mapRoles": json.dumps(roles)},
+            }
+        )
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("mode", "roles", "mechanism"),
+    [
+        # aws-auth is what counts in CONFIG_MAP mode: the role mapped to system:nodes lets it in
+        ("CONFIG_MAP", [{"rolearn": BATCH_ROLE, "groups": ["system:nodes"]}], "no-known-reason"),
+        # mapped without system:nodes: the kubelet still cannot register
+        ("CONFIG_MAP", [{"rolearn": BATCH_ROLE, "groups": ["viewers"]}], "role-not-mapped"),
+        # either source will do in API_AND_CONFIG_MAP mode
+        (
+            "API_AND_CONFIG_MAP",
+            [{"rolearn": BATCH_ROLE, "groups": ["system:bootstrappers", "system:nodes"]}],
+            "no-known-reason",
+        ),
+        ("API_AND_CONFIG_MAP", [], "role-not-mapped"),
+        # aws-auth is not consulted in API mode
+        ("API", [{"rolearn": BATCH_ROLE, "groups": ["system:nodes"]}], "role-not-mapped"),
+    ],
+)
+def test_the_authentication_mode_says_where_the_role_must_be(
+    tmp_path: Path, mode: str, roles: list[dict[str, Any]], mechanism: str
+) -> None:
+    bundle = copy_fixture(CHECK, "fail-role-not-mapped", tmp_path)
+    edit_json(bundle, "aws/eks-describe-cluster.json", _auth(mode))
+    edit_json(bundle, "k8s/configmaps.json", _add_aws_auth(roles))
+    result = run_one(CHECK, bundle)
+    assert [f.mechanism for f in result.findings] == [mechanism]
+
+
+def test_without_aws_auth_a_config_map_cluster_cannot_judge_the_role(tmp_path: Path) -> None:
+    """No aws-auth among the collected ConfigMaps says nothing (older captures did not collect
+    it); without configmaps.json the mapping is unchecked."""
+    bundle = copy_fixture(CHECK, "fail-role-not-mapped", tmp_path)
+    edit_json(bundle, "aws/eks-describe-cluster.json", _auth("CONFIG_MAP"))
+    result = run_one(CHECK, bundle)
+    assert [f.mechanism for f in result.findings] == ["no-known-reason"]
+    assert (
+        "not known from the bundle: no aws-auth ConfigMap in k8s/configmaps.json: its role "
+        "mappings are unknown" in result.findings[0].evidence
+    )
+    (bundle / "k8s/configmaps.json").unlink()
+    result = run_one(CHECK, bundle)
+    assert [(u.mechanism, u.missing) for u in result.unchecked] == [
+        ("the node role's access entry or aws-auth mapping", ["k8s/configmaps.json"])
+    ]
+
+
+def test_without_node_groups_the_role_and_health_are_unchecked(tmp_path: Path) -> None:
+    bundle = copy_fixture(CHECK, "fail-nodegroup-health", tmp_path)
+    (bundle / "aws/eks-describe-nodegroups.json").unlink()
+    result = run_one(CHECK, bundle)
+    assert [(u.mechanism, u.missing) for u in result.unchecked] == [
+        ("the node role's access entry or aws-auth mapping", ["aws/eks-describe-nodegroups.json"]),
+        ("node group health issues", ["aws/eks-describe-nodegroups.json"]),
+    ]
+    assert [f.mechanism for f in result.findings] == ["no-known-reason"]
+
+
+def test_an_instance_outside_a_node_group_says_its_role_cannot_be_known(tmp_path: Path) -> None:
+    """Not in a described node group (self-managed, Karpenter): the bundle holds its instance
+    profile, not the role inside it."""
+    bundle = copy_fixture(CHECK, "fail-role-not-mapped", tmp_path)
+    edit_json(
+        bundle,
+        "aws/eks-describe-nodegroups.json",
+        lambda doc: doc.update(
+            nodegroups=[g for g in doc["nodegroups"] if g["nodegroupName"] != "batch"]
+        ),
+    )
+    result = run_one(CHECK, bundle)
+    assert [f.mechanism for f in result.findings] == ["no-known-reason"]
+    assert any(
+        line.startswith("not known from the bundle: the IAM role of instance profile ")
+        for line in result.findings[0].evidence
+    )
+
+
+def test_a_health_issue_about_another_instance_is_not_this_ones(tmp_path: Path) -> None:
+    bundle = copy_fixture(CHECK, "fail-nodegroup-health", tmp_path)
+
+    def elsewhere(doc: dict[str, Any]) -> None:
+        for group in doc["nodegroups"]:
+            for issue in group["health"]["issues"]:
+                issue["resourceIds"] = ["i-0fffffffffffffff0"]
+
+    edit_json(bundle, "aws/eks-describe-nodegroups.json", elsewhere)
+    assert [f.mechanism for f in run_one(CHECK, bundle).findings] == ["no-known-reason"]
