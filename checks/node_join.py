@@ -250,12 +250,7 @@ def _cluster_sg_443(ctx: a.EndpointAccess, verdict: Verdict) -> None:
             key=tuple(sgs),
             evidence=[
                 ctx.endpoint_line(),
-                "the private endpoint's ENIs carry " + ", ".join(wanted),
-                *(
-                    f"{g.GroupId} inbound: "
-                    + ("; ".join(a.rule_text(p) for p in g.IpPermissions or ()) or "no rules")
-                    for g in groups
-                ),
+                *ctx.control_plane_lines(),
                 "the kubelet's connection to the API server on 443 is dropped: it cannot "
                 "register the node (a managed node group reports NodeCreationFailure)",
             ],

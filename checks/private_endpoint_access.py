@@ -280,12 +280,7 @@ class PrivateEndpointAccess(Check):
                 ],
                 evidence=[
                     ctx.endpoint_line(),
-                    "the private endpoint's ENIs carry " + ", ".join(wanted),
-                    *(
-                        f"{g.GroupId} inbound: "
-                        + ("; ".join(a.rule_text(p) for p in g.IpPermissions or ()) or "no rules")
-                        for g in groups
-                    ),
+                    *ctx.control_plane_lines(),
                     *(
                         ["nodes: " + ", ".join(_host_text(v, node_sgs) for v in nodes)]
                         if nodes

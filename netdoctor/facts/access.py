@@ -280,6 +280,18 @@ class EndpointAccess:
             return None  # a control-plane group the bundle does not describe: cannot judge
         return [by_id[g] for g in wanted]
 
+    def control_plane_lines(self) -> list[str]:
+        """The private endpoint's groups and their inbound rules, as evidence."""
+        groups = self.control_plane_groups or []
+        return [
+            "the private endpoint's ENIs carry " + ", ".join(g.GroupId for g in groups),
+            *(
+                f"{g.GroupId} inbound: "
+                + ("; ".join(rule_text(p) for p in g.IpPermissions or ()) or "no rules")
+                for g in groups
+            ),
+        ]
+
     def admits_443(self, host: Host) -> bool | None:
         """Whether the private endpoint's groups admit HTTPS from the host's security groups
         or primary IP; None when either side's groups are unknown."""
