@@ -68,6 +68,8 @@ def place_signals(check: Check, snap: Snapshot, findings: list[Finding]) -> list
             continue
         matched = [n for n, f in enumerate(out) if _matches(signal, f)]
         for n in matched:
+            if any(signal.message in line for line in out[n].evidence):
+                continue  # the check quoted EKS itself
             out[n] = out[n].model_copy(update={"evidence": (*out[n].evidence, signal.line())})
         if not matched:
             out.append(_finding(signal, check))
