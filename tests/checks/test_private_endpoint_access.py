@@ -191,6 +191,19 @@ CASES: dict[str, list[Expect]] = {
             ),
         )
     ],
+    # Only EKS's describe-cluster health names the deleted security group.
+    "fail-eks-cluster-sg-gone": [
+        Expect(
+            Severity.WARNING,
+            "EKS reports Ec2SecurityGroupNotFound on cluster/orbit-dev",
+            (CLUSTER, f"security-group/{EXTRA_SG}"),
+            (
+                f"The security group {EXTRA_SG} associated with the cluster was not found",
+                "No other finding of private-endpoint-access names cluster/orbit-dev",
+            ),
+            params={"vpc_id": "$VPC_ID"},
+        )
+    ],
     # healthy look-alikes
     "pass-private-endpoint": [],
     "pass-private-airgapped": [],
