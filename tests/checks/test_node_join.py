@@ -427,6 +427,8 @@ def test_an_instance_outside_a_node_group_says_its_role_cannot_be_known(tmp_path
 
 
 def test_a_health_issue_about_another_instance_is_not_this_ones(tmp_path: Path) -> None:
+    """The instance gets no reason from it; EKS's issue still shows, as a finding of its own
+    (engine/signals.py: no node-join finding names that instance)."""
     bundle = copy_fixture(CHECK, "fail-nodegroup-health", tmp_path)
 
     def elsewhere(doc: dict[str, Any]) -> None:
@@ -435,4 +437,8 @@ def test_a_health_issue_about_another_instance_is_not_this_ones(tmp_path: Path) 
                 issue["resourceIds"] = ["i-0fffffffffffffff0"]
 
     edit_json(bundle, "aws/eks-describe-nodegroups.json", elsewhere)
-    assert [f.mechanism for f in run_one(CHECK, bundle).findings] == ["no-known-reason"]
+    findings = run_one(CHECK, bundle).findings
+    assert [(f.mechanism, f.resources) for f in findings] == [
+        ("no-known-reason", (f"instance/{BATCH_A}",)),
+        ("eks-nodegroup-health", ("nodegroup/batch", "instance/i-0fffffffffffffff0")),
+    ]
