@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, Unchecked, files
 from netdoctor.facts import access as a
 from netdoctor.facts import routing as r
-from netdoctor.facts.membership import JOINING
+from netdoctor.facts.membership import JOINING, nodegroup_of
 
 from . import _join_reasons as why
 from ._join_reasons import Verdict
@@ -104,7 +104,7 @@ class NodeJoin(Check):
                 unjudged[mechanism] += [r for r in rels if r not in unjudged[mechanism]]
         for mechanism, rels in unjudged.items():
             yield self.unchecked(mechanism, *rels)
-        yield from self._findings(views.cluster_name, ctx, verdicts)
+        yield from self._findings(snap, ctx, verdicts)
 
     def _unchecked(self, snap: Snapshot, ctx: a.EndpointAccess | None) -> Iterator[Unchecked]:
         """The reasons this cluster's endpoint configuration calls for whose files are absent."""
@@ -134,7 +134,7 @@ class NodeJoin(Check):
             yield self.unchecked("the instances' paths to the API endpoint", *gaps)
 
     def _findings(
-        self, cluster: str, ctx: a.EndpointAccess | None, verdicts: list[Verdict]
+        self, snap: Snapshot, ctx: a.EndpointAccess | None, verdicts: list[Verdict]
     ) -> Iterator[Finding]:
         groups: dict[tuple[str, ...], list[Verdict]] = {}
         for verdict in verdicts:
@@ -142,16 +142,16 @@ class NodeJoin(Check):
             key = (first.mechanism, *first.key) if first else ("no-known-reason",)
             groups.setdefault(key, []).append(verdict)
         for members in groups.values():
-            yield self._finding(cluster, ctx, members)
+            yield self._finding(snap, ctx, members)
 
     def _finding(
-        self, cluster: str, ctx: a.EndpointAccess | None, members: list[Verdict]
+        self, snap: Snapshot, ctx: a.EndpointAccess | None, members: list[Verdict]
     ) -> Finding:
         hosts = [v.host for v in members]
         first = members[0].reasons[0] if members[0].reasons else None
-        count = f"{len(hosts)} instance(s) of cluster {cluster}"
-        lines = [f"{_host_line(v)}" for v in members]
-        params = _params(ctx, members) | (first.params if first else {})
+        count = f"{len(hosts)} instance(s) of cluster {snap.views.cluster_name}"
+        lines = [_host_line(v) for v in members]
+        params = _params(snap, ctx, members) | (first.params if first else {})
         if first is None:
             cleared = list(dict.fromkeys(line for v in members for line in v.cleared))
             unknown = list(dict.fromkeys(line for v in members for line in v.unknown))
@@ -199,9 +199,10 @@ def _host_line(verdict: Verdict) -> str:
     )
 
 
-def _params(ctx: a.EndpointAccess | None, members: list[Verdict]) -> dict[str, str]:
+def _params(snap: Snapshot, ctx: a.EndpointAccess | None, members: list[Verdict]) -> dict[str, str]:
     """Playbook values of one finding; a value the bundle cannot give stays a shell variable."""
     hosts = [v.host for v in members]
+    roles = {g.nodeRole if g else None for g in (nodegroup_of(snap.views, h) for h in hosts)}
     groups = {h.nodegroup for h in hosts}
     placed: list[tuple[Host, r.InternetPath]] = [
         (v.host, v.path) for v in members if v.path is not None
@@ -224,7 +225,12 @@ def _params(ctx: a.EndpointAccess | None, members: list[Verdict]) -> dict[str, s
     if sgs:
         base["node_sg_id"] = sgs[0]  # not the registered nodes' common group ctx would give
     nodegroup = next(iter(groups)) if len(groups) == 1 else None
-    return base | {
-        "instance_ids": " ".join(h.name for h in hosts),
-        "nodegroup": nodegroup or "$NODEGROUP",
-    }
+    role = next(iter(roles)) if len(roles) == 1 else None
+    return (
+        base
+        | {
+            "instance_ids": " ".join(h.name for h in hosts),
+            "nodegroup": nodegroup or "$NODEGROUP",
+        }
+        | ({"node_role_arn": role} if role else {})
+    )

@@ -84,6 +84,8 @@ CASES: dict[str, list[Expect]] = {
                 "cluster_sg_id": CLUSTER_SG,
                 "node_sg_id": BATCH_SG,
                 "subnet_ids": f"{SUBNET_A} {SUBNET_B}",
+                # batch is a described node group: its role fills the playbook too
+                "node_role_arn": NODE_ROLE,
             },
         )
     ],
