@@ -151,6 +151,12 @@ class NodeJoin(Check):
         first = members[0].reasons[0] if members[0].reasons else None
         count = f"{len(hosts)} instance(s) of cluster {snap.views.cluster_name}"
         lines = [_host_line(v) for v in members]
+        joining = [h for h in snap.views.unregistered if h.joining]
+        if joining:
+            lines.append(
+                "still joining, not counted: "
+                + ", ".join(f"{h.name} ({h.age_text()})" for h in joining)
+            )
         params = _params(snap, ctx, members) | (first.params if first else {})
         if first is None:
             cleared = list(dict.fromkeys(line for v in members for line in v.cleared))

@@ -444,3 +444,20 @@ def test_a_health_issue_about_another_instance_is_not_this_ones(tmp_path: Path) 
         ("no-known-reason", (f"instance/{BATCH_A}",)),
         ("eks-nodegroup-health", ("nodegroup/batch", "instance/i-0fffffffffffffff0")),
     ]
+
+
+def test_an_instance_still_joining_beside_failed_ones_is_named_not_counted(tmp_path: Path) -> None:
+    bundle = copy_fixture(CHECK, "fail-cluster-sg-no-443", tmp_path)
+
+    def relaunch(doc: dict[str, Any]) -> None:
+        for instance in _instances(doc):
+            if instance["InstanceId"] == BATCH_B:
+                instance["LaunchTime"] = "2025-10-18T07:52:11+00:00"
+
+    edit_json(bundle, "aws/ec2-describe-instances.json", relaunch)
+    [finding] = run_one(CHECK, bundle).findings
+    assert finding.resources[:2] == (f"instance/{BATCH_A}", f"security-group/{CLUSTER_SG}")
+    assert (
+        f"still joining, not counted: {BATCH_B} (launched 2025-10-18T07:52:11+00:00, 3 min "
+        "before capture)" in finding.evidence
+    )
