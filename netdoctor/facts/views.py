@@ -452,9 +452,12 @@ class Views:
         """Running instances meant to be nodes of the cluster that no node names
         (`facts.membership`); empty when the cluster's name is unknown."""
         from netdoctor.facts.membership import unregistered_instances
+        from netdoctor.snapshot.files import K8S_NODES
 
         name = self.cluster_name
-        return unregistered_instances(self, name) if name else []
+        if not name or not self.snap.has(K8S_NODES):
+            return []  # without the nodes, every instance would look unregistered
+        return unregistered_instances(self, name)
 
     def _join(self, node: k.Node) -> NodeView:
         labels = node.metadata.labels or {}

@@ -329,3 +329,15 @@ def test_a_443_rule_from_the_node_subnet_cidr_admits_the_nodes(tmp_path: Path) -
             NODE_C,
         )
     ]
+
+
+def test_without_nodes_no_instance_is_taken_for_unregistered(tmp_path: Path) -> None:
+    """nodes.json absent: the nodes' instances are not "unregistered", the 443 mechanism for
+    nodes is unchecked instead."""
+    bundle = copy_fixture(CHECK, "fail-cluster-sg-no-443", tmp_path)
+    (bundle / "k8s/nodes.json").unlink()
+    result = run_one(CHECK, bundle)
+    assert result.findings == []
+    assert "cluster security group admits the nodes on 443" in [
+        u.mechanism for u in result.unchecked
+    ]
