@@ -32,12 +32,17 @@ from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, U
 from netdoctor.facts import access as a
 from netdoctor.facts import routing as r
 from netdoctor.facts.membership import JOINING, nodegroup_of
+from netdoctor.facts.text import listing
 
 from . import _join_reasons as why
 from ._join_reasons import Verdict
 
 if TYPE_CHECKING:
     from netdoctor.facts.views import Host
+
+
+SHOWN = 10
+"""Instances described one per evidence line; the rest are named in one line."""
 
 
 class NodeJoin(Check):
@@ -150,12 +155,15 @@ class NodeJoin(Check):
         hosts = [v.host for v in members]
         first = members[0].reasons[0] if members[0].reasons else None
         count = f"{len(hosts)} instance(s) of cluster {snap.views.cluster_name}"
-        lines = [_host_line(v) for v in members]
+        lines = [_host_line(v) for v in members[:SHOWN]]
+        if len(members) > SHOWN:
+            rest = [h.name for h in hosts[SHOWN:]]
+            lines.append(f"and {len(rest)} more instance(s): {listing(rest, SHOWN)}")
         joining = [h for h in snap.views.unregistered if h.joining]
         if joining:
             lines.append(
                 "still joining, not counted: "
-                + ", ".join(f"{h.name} ({h.age_text()})" for h in joining)
+                + listing([f"{h.name} ({h.age_text()})" for h in joining], SHOWN)
             )
         params = _params(snap, ctx, members) | (first.params if first else {})
         if first is None:

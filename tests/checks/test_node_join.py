@@ -461,3 +461,29 @@ def test_an_instance_still_joining_beside_failed_ones_is_named_not_counted(tmp_p
         f"still joining, not counted: {BATCH_B} (launched 2025-10-18T07:52:11+00:00, 3 min "
         "before capture)" in finding.evidence
     )
+
+
+def test_many_instances_are_named_in_bounded_evidence(tmp_path: Path) -> None:
+    """Every instance is a resource of the finding; past ten, the evidence names the rest in
+    one line instead of a line each."""
+    bundle = copy_fixture(CHECK, "fail-cluster-sg-no-443", tmp_path)
+
+    def clone(doc: dict[str, Any]) -> None:
+        template = next(i for i in _instances(doc) if i["InstanceId"] == BATCH_A)
+        for n in range(12):
+            copy = json.loads(json.dumps(template))
+            copy["InstanceId"] = f"i-0aaaaaaaaaaaaa{n:03d}"
+            copy["PrivateIpAddress"] = f"192.168.97.{n + 10}"
+            copy["PrivateDnsName"] = f"ip-192-168-97-{n + 10}.eu-central-1.compute.internal"
+            doc["Reservations"][0]["Instances"].append(copy)
+
+    edit_json(bundle, "aws/ec2-describe-instances.json", clone)
+    [finding] = run_one(CHECK, bundle).findings
+    assert finding.title.startswith("14 instance(s) of cluster orbit-dev never registered")
+    assert sum(r.startswith("instance/") for r in finding.resources) == 14
+    described = [line for line in finding.evidence if line.startswith("i-")]
+    assert len(described) == 10
+    assert (
+        "and 4 more instance(s): i-0aaaaaaaaaaaaa008, i-0aaaaaaaaaaaaa009, i-0aaaaaaaaaaaaa010, "
+        "i-0aaaaaaaaaaaaa011" in finding.evidence
+    )
