@@ -487,3 +487,12 @@ def test_many_instances_are_named_in_bounded_evidence(tmp_path: Path) -> None:
         "and 4 more instance(s): i-0aaaaaaaaaaaaa008, i-0aaaaaaaaaaaaa009, i-0aaaaaaaaaaaaa010, "
         "i-0aaaaaaaaaaaaa011" in finding.evidence
     )
+
+
+def test_skips_without_nodes_and_names_the_file(tmp_path: Path) -> None:
+    """Without the nodes, every instance would look unregistered: the check does not guess."""
+    bundle = copy_fixture(CHECK, "fail-cluster-sg-no-443", tmp_path)
+    (bundle / "k8s/nodes.json").unlink()
+    result = run_one(CHECK, bundle)
+    assert result.status is Status.SKIP
+    assert "k8s/nodes.json" in result.reason
