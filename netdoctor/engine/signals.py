@@ -2,8 +2,8 @@
 quoted in the evidence of the check's findings it corroborates, or becomes a finding of that
 check when none of them explains it.
 
-A finding is corroborated when it names one of the signal's resources, or the node group or
-cluster the signal is about. A check that did not run (skipped, errored) gets nothing: the
+A finding is corroborated when it names one of the AWS resources the signal names (a subnet, a
+security group, an instance), or already quotes the signal's message. A check that did not run (skipped, errored) gets nothing: the
 signal is still listed in the report (`eks_signals`).
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from netdoctor.facts.eks_signals import Signal, eks_signals
-from netdoctor.models import CheckResult, EksSignal, Finding, unset_marker
+from netdoctor.models import RESOURCE_KINDS, CheckResult, EksSignal, Finding, unset_marker
 
 if TYPE_CHECKING:
     from netdoctor.engine.api import Check
@@ -29,8 +29,10 @@ playbook's `{#eks-cluster-health}`…)."""
 
 
 def _matches(signal: Signal, finding: Finding) -> bool:
-    named = {signal.source, *signal.resources}
-    return bool(named.intersection(finding.resources))
+    """The finding names one of the AWS resources the signal names, or quotes it already."""
+    if set(signal.resources).intersection(finding.resources):
+        return True
+    return any(signal.message in line for line in finding.evidence)
 
 
 def _params(signal: Signal, check: Check) -> dict[str, str]:
@@ -48,10 +50,13 @@ def _finding(signal: Signal, check: Check) -> Finding:
     return Finding(
         severity=signal.severity,
         title=f"EKS reports {signal.code} on {signal.source}",
-        resources=(signal.source, *signal.resources),
+        resources=(
+            *([f"cluster/{signal.cluster}"] if signal.cluster else []),
+            *(r for r in signal.resources if r.split("/", 1)[0] in RESOURCE_KINDS),
+        ),
         evidence=(
             signal.line(),
-            f"No other finding of {check.id} names {signal.source} or these resources.",
+            f"No other finding of {check.id} names the resources EKS names or quotes it.",
         ),
         mechanism=MECHANISMS[signal.source.split("/", 1)[0]],
         playbook=check.playbook,

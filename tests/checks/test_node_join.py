@@ -442,7 +442,7 @@ def test_a_health_issue_about_another_instance_is_not_this_ones(tmp_path: Path) 
     findings = run_one(CHECK, bundle).findings
     assert [(f.mechanism, f.resources) for f in findings] == [
         ("no-known-reason", (f"instance/{BATCH_A}",)),
-        ("eks-nodegroup-health", ("nodegroup/batch", "instance/i-0fffffffffffffff0")),
+        ("eks-nodegroup-health", ("cluster/orbit-dev", "instance/i-0fffffffffffffff0")),
     ]
 
 

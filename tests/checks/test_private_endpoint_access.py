@@ -199,7 +199,7 @@ CASES: dict[str, list[Expect]] = {
             (CLUSTER, f"security-group/{EXTRA_SG}"),
             (
                 f"The security group {EXTRA_SG} associated with the cluster was not found",
-                "No other finding of private-endpoint-access names cluster/orbit-dev",
+                "No other finding of private-endpoint-access names the resources EKS names",
             ),
             params={"vpc_id": "$VPC_ID"},
         )
