@@ -3,8 +3,8 @@ quoted in the evidence of the check's findings it corroborates, or becomes a fin
 check when none of them explains it.
 
 A finding is corroborated when it names one of the AWS resources the signal names (a subnet, a
-security group, an instance), or already quotes the signal's message. A check that did not run (skipped, errored) gets nothing: the
-signal is still listed in the report (`eks_signals`).
+security group, an instance), or already quotes the signal's message. A check that did not run
+(skipped, errored) gets nothing: the signal is still listed in the report (`eks_signals`).
 """
 
 from __future__ import annotations
