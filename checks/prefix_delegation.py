@@ -176,6 +176,7 @@ class PrefixDelegation(Check):
                 and p.status.phase == "Pending"
                 and ipam.ip_assign_failures(views, p)
             ]
+            usable = ipspace.usable_free_ips(space, subnet, prefixes=True)
             evidence = [
                 f"subnet/{subnet_id} ({subnet.CidrBlock}, {subnet.AvailabilityZone}): "
                 f"AvailableIpAddressCount {subnet.AvailableIpAddressCount}"
@@ -187,6 +188,13 @@ class PrefixDelegation(Check):
                     f"{space.free_blocks} of {space.blocks} aligned /28 blocks are entirely "
                     "free: a prefix needs 16 contiguous, aligned addresses",
                 ]
+                if space.explicit_blocks:
+                    evidence.append(
+                        f"explicit CIDR reservations touch {space.explicit_blocks} otherwise "
+                        f"free block(s) and withhold {space.explicit_free_ips} addresses: EC2 "
+                        "delegates no prefix from them"
+                    )
+                evidence += ipspace.reservation_evidence(views, subnet)
             evidence += events
             if stuck:
                 evidence.append(
@@ -196,7 +204,7 @@ class PrefixDelegation(Check):
             evidence.append(f"prefix-delegation nodes in it: {listing(sorted(names))}")
             free = space.free_blocks if space is not None else None
             title = (
-                f"Subnet {subnet_id} has {subnet.AvailableIpAddressCount} free IPs but no free "
+                f"Subnet {subnet_id} has {usable} free IPs but no free "
                 "aligned /28 for prefix delegation"
                 if free == 0
                 else f"Subnet {subnet_id}: EC2 reports InsufficientCidrBlocks for /28 prefixes"

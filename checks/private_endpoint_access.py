@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING
 from netdoctor.engine.api import Check, Finding, Iterator, Severity, Snapshot, Unchecked, files
 from netdoctor.facts import access as a
 from netdoctor.facts import routing as r
+from netdoctor.facts.membership import InstanceHost
+from netdoctor.facts.views import NodeView
 
 if TYPE_CHECKING:
-    from netdoctor.facts.views import NodeView
+    from netdoctor.facts.views import Host
     from netdoctor.snapshot.aws_types import VpcEndpoint
 
 
@@ -52,7 +54,7 @@ class PrivateEndpointAccess(Check):
         if cluster is None:
             return
         # Each node's path to the internet, from its primary subnet's route table.
-        paths = []
+        paths: list[tuple[Host, r.InternetPath]] = []
         for view in snap.views.nodes:
             path = r.internet_path(snap.views, view)
             if path is not None:
@@ -141,7 +143,7 @@ class PrivateEndpointAccess(Check):
         if not ctx.nodes_use_public or not ctx.refused:
             return
         # Group the refused IPs by where they come from: a NAT gateway, or a node's own IP.
-        sources: dict[str, tuple[list[str], list[NodeView]]] = {}
+        sources: dict[str, tuple[list[str], list[Host]]] = {}
         for view, path, ip in ctx.refused:
             nat = path.egress.nat
             key = nat.NatGatewayId if nat is not None else view.name
@@ -216,7 +218,7 @@ class PrivateEndpointAccess(Check):
     def _no_public_path(self, ctx: a.EndpointAccess) -> Iterator[Finding]:
         if not ctx.nodes_use_public:
             return
-        by_subnet: dict[str, list[tuple[NodeView, r.InternetPath]]] = {}
+        by_subnet: dict[str, list[tuple[Host, r.InternetPath]]] = {}
         for view, path in ctx.stranded:
             by_subnet.setdefault(path.egress.subnet_id, []).append((view, path))
         kind = "public-only" if ctx.private is False else "public (VPC DNS off)"
@@ -246,45 +248,52 @@ class PrivateEndpointAccess(Check):
     # --- private endpoint: security group --------------------------------------------------
 
     def _cluster_sg_443(self, ctx: a.EndpointAccess) -> Iterator[Finding]:
-        if ctx.private is not True or not ctx.snap.has(files.AWS_SECURITY_GROUPS):
+        groups = ctx.control_plane_groups
+        if ctx.private is not True or groups is None:
             return
-        candidates = [ctx.cfg.clusterSecurityGroupId, *(ctx.cfg.securityGroupIds or ())]
-        wanted = list(dict.fromkeys(g for g in candidates if a.known_id(g, "sg-")))
-        by_id = ctx.views.security_groups_by_id
-        if not wanted or any(g not in by_id for g in wanted):
-            return  # a control-plane group the bundle does not describe: cannot judge
-        groups = [by_id[g] for g in wanted]
-        denied: dict[tuple[str, ...], list[NodeView]] = {}
-        for view in ctx.views.nodes:
-            sgs = a.node_security_groups(view)
-            if not sgs:
-                continue
-            if not a.admits(groups, 443, sgs, a.node_ip(view)):
-                denied.setdefault(tuple(sgs), []).append(view)
+        wanted = [g.GroupId for g in groups]
+        # Instances that never registered (a new node group on its own security group) are the
+        # ones this stops first: they count beside the nodes.
+        hosts: list[Host] = [*ctx.views.nodes, *ctx.views.unregistered]
+        denied: dict[tuple[str, ...], list[Host]] = {}
+        for host in hosts:
+            if ctx.admits_443(host) is False:
+                denied.setdefault(tuple(a.node_security_groups(host)), []).append(host)
         # With VPC DNS off and a public endpoint, nodes go public and this group is not in
         # their way (yet); otherwise they must pass it.
         severity = Severity.WARNING if ctx.nodes_use_public else Severity.CRITICAL
-        for node_sgs, nodes in denied.items():
+        for node_sgs, denied_hosts in denied.items():
+            nodes = [h for h in denied_hosts if isinstance(h, NodeView)]
+            instances = [h for h in denied_hosts if not isinstance(h, NodeView)]
+            counts = [f"{len(nodes)} node(s)"] if nodes else []
+            if instances:
+                counts.append(f"{len(instances)} unregistered instance(s)")
+            who = " and ".join(counts)
             yield self.finding(
                 severity,
                 f"Cluster security group {wanted[0]} admits no HTTPS (443) from node security "
-                f"group {', '.join(node_sgs)}: {len(nodes)} node(s) cannot reach the private "
-                "endpoint",
+                f"group {', '.join(node_sgs)}: {who} cannot reach the private endpoint",
                 resources=[
                     *(f"security-group/{g}" for g in wanted),
                     *(f"security-group/{g}" for g in node_sgs),
-                    *(v.ref for v in nodes),
+                    *(h.ref for h in denied_hosts),
                 ],
                 evidence=[
                     ctx.endpoint_line(),
-                    "the private endpoint's ENIs carry " + ", ".join(wanted),
+                    *ctx.control_plane_lines(),
                     *(
-                        f"{g.GroupId} inbound: "
-                        + ("; ".join(a.rule_text(p) for p in g.IpPermissions or ()) or "no rules")
-                        for g in groups
+                        ["nodes: " + ", ".join(_host_text(v, node_sgs) for v in nodes)]
+                        if nodes
+                        else []
                     ),
-                    "nodes: "
-                    + ", ".join(f"{v.name} ({a.node_ip(v)}, {', '.join(node_sgs)})" for v in nodes),
+                    *(
+                        [
+                            "instances of the cluster not registered as nodes: "
+                            + ", ".join(_host_text(h, node_sgs) for h in instances)
+                        ]
+                        if instances
+                        else []
+                    ),
                     "kubelet and aws-node connections to the API server on 443 are dropped",
                 ],
                 params=ctx.params(node_sg=node_sgs[0]),
@@ -298,13 +307,7 @@ class PrivateEndpointAccess(Check):
         if ctx.private is not True or not snap.has(files.AWS_VPC_ENDPOINTS) or not ctx.stranded:
             return
         services = a.endpoints_by_service(snap.vpc_endpoints, ctx.vpc_id)
-        tables = {p.egress.table_id for _, p in ctx.stranded if p.egress.table_id}
-        gaps: dict[str, str] = {}
-        for service in a.NEEDED_ENDPOINTS:
-            found = services.get(service, [])
-            gap = a.endpoint_gap(service, found, tables)
-            if gap:
-                gaps[service] = gap
+        gaps = ctx.endpoint_gaps()
         if not gaps:
             return
         severity = Severity.WARNING if set(gaps) <= a.WARNING_ONLY_ENDPOINTS else Severity.CRITICAL
@@ -334,6 +337,14 @@ class PrivateEndpointAccess(Check):
             # root cause, this one its consequence.
             cause=self.cause_hint("egress-snat-route", *(f"subnet/{s}" for s in subnets)),
         )
+
+
+def _host_text(host: Host, groups: tuple[str, ...]) -> str:
+    """`NAME (IP, sg-…)`, and for an unregistered instance its launch time and age."""
+    if not isinstance(host, InstanceHost):
+        return f"{host.name} ({a.node_ip(host)}, {', '.join(groups)})"
+    joining = ", still joining" if host.joining else ""
+    return f"{host.name} ({a.node_ip(host)}, {', '.join(groups)}; {host.age_text()}{joining})"
 
 
 def _nat_param(ctx: a.EndpointAccess, subnet_id: str) -> dict[str, str]:

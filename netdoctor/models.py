@@ -81,6 +81,12 @@ class CauseHint(BaseModel):
     """A cause finding must name at least one of these `kind/name` references."""
 
 
+def unset_marker(name: str) -> str:
+    """`$NAT_GATEWAY_ID`: the value of playbook placeholder `name` when the bundle cannot give
+    it; the user sets that shell variable (the playbook shows how)."""
+    return "$" + name.upper()
+
+
 class Finding(BaseModel):
     """One problem a check found, with the objects it names and the facts that prove it."""
 
@@ -202,6 +208,24 @@ class SnapshotInfo(BaseModel):
     """The networking platform (set by the runner)."""
 
 
+class EksSignal(BaseModel):
+    """Something EKS itself reports (a health issue or an insight that is not passing), and the
+    findings it stands beside."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str
+    """`cluster/NAME`, `nodegroup/NAME` or `insight/ID`."""
+    code: str
+    """The health issue code (`InsufficientFreeAddresses`…) or the insight status."""
+    message: str
+    resources: tuple[str, ...] = ()
+    check: str | None = None
+    """The check it bears on; None when it is context only."""
+    findings: tuple[int, ...] = ()
+    """The `index` of each finding it corroborates (or became)."""
+
+
 class Report(BaseModel):
     """The JSON report, exactly as BUNDLE-FORMAT.md section 3 defines it, plus its additions
     (docs/report.schema.json)."""
@@ -211,6 +235,8 @@ class Report(BaseModel):
     results: list[CheckResult]
     notes: list[str] = Field(default_factory=list)
     """Contradictions in the bundle the checks refused to resolve by guessing."""
+    eks_signals: list[EksSignal] = Field(default_factory=list)
+    """What EKS itself reports: cluster and node group health issues, insights not passing."""
 
     def worst(self) -> Severity | None:
         """The most severe finding in the report, or None when there is none."""

@@ -28,7 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from netdoctor.errors import PlaybookError
-from netdoctor.models import Finding, SnapshotInfo
+from netdoctor.models import Finding, SnapshotInfo, unset_marker
 from netdoctor.report import shell
 from netdoctor.report.escape import markdown_code, printable
 from netdoctor.resources import builtin_path
@@ -253,7 +253,7 @@ def _value(
         return keep
     value = params[name]
     why = shell.problem(name, value)
-    quoted_spot = where != "shell" and value != shell.unset_marker(name)
+    quoted_spot = where != "shell" and value != unset_marker(name)
     if why is None and quoted_spot and not shell.safe_everywhere(value):
         why = "cannot be pasted inside quotes or prose as it is"
     if why is not None:

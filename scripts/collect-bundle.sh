@@ -16,7 +16,24 @@ k services -A > "$OUT/k8s/services.json"
 k ingresses -A > "$OUT/k8s/ingresses.json"
 k events -A > "$OUT/k8s/events.json"
 k daemonsets -n kube-system > "$OUT/k8s/daemonsets.json"
-k configmaps -n kube-system --field-selector metadata.name=amazon-vpc-cni > "$OUT/k8s/configmaps.json"
+# ConfigMaps, by name only: amazon-vpc-cni and aws-auth. aws-auth is cut to each mapped role's
+# ARN and groups with python3 + PyYAML (its mapRoles is YAML); without them it is left out and
+# node-join says the role mapping is unknown.
+CM="$OUT/k8s/configmaps.json"
+if python3 -c 'import yaml' 2>/dev/null; then
+  kubectl get configmaps -n kube-system amazon-vpc-cni aws-auth --ignore-not-found -o json | python3 -c '
+import json, sys, yaml
+doc = json.load(sys.stdin)
+for cm in doc.get("items", []):
+    if cm["metadata"]["name"] == "aws-auth":
+        roles = yaml.safe_load((cm.get("data") or {}).get("mapRoles") or "[]") or []
+        kept = [{"rolearn": r["rolearn"], "groups": r.get("groups") or []} for r in roles if isinstance(r, dict) and "rolearn" in r]
+        cm["data"] = {"mapRoles": json.dumps(kept)}
+json.dump(doc, sys.stdout)' > "$CM"
+else
+  echo "python3 with PyYAML not found: aws-auth left out of $CM (node-join: role mapping unknown)" >&2
+  k configmaps -n kube-system --field-selector metadata.name=amazon-vpc-cni > "$CM"
+fi
 # Custom resources: a CRD that is not installed leaves its file absent (the checks then skip).
 k eniconfigs.crd.k8s.amazonaws.com > "$OUT/k8s/eniconfigs.json" 2>/dev/null || rm -f "$OUT/k8s/eniconfigs.json"
 k securitygrouppolicies.vpcresources.k8s.aws -A > "$OUT/k8s/securitygrouppolicies.json" 2>/dev/null || rm -f "$OUT/k8s/securitygrouppolicies.json"
@@ -73,6 +90,30 @@ if command -v jq >/dev/null; then
   rm -f "$SR.one"
 else
   echo "jq not found: $SR not written (subnet CIDR reservations unknown)" >&2
+fi
+# EKS's own view: managed node groups (with health issues), access entries, insights.
+NG="$OUT/aws/eks-describe-nodegroups.json"
+if command -v jq >/dev/null; then
+  echo '{"nodegroups": []}' > "$NG"
+  for ng in $(aws eks list-nodegroups --cluster-name "$CLUSTER" --query 'nodegroups[]' --output text); do
+    a eks describe-nodegroup --cluster-name "$CLUSTER" --nodegroup-name "$ng" > "$NG.one"
+    jq --slurpfile n "$NG.one" '.nodegroups += [$n[0].nodegroup]' "$NG" > "$NG.tmp" && mv "$NG.tmp" "$NG"
+  done
+  rm -f "$NG.one"
+else
+  echo "jq not found: $NG not written (node group health unknown)" >&2
+fi
+a eks list-access-entries --cluster-name "$CLUSTER" > "$OUT/aws/eks-list-access-entries.json"
+IN="$OUT/aws/eks-list-insights.json"
+a eks list-insights --cluster-name "$CLUSTER" > "$IN"
+if command -v jq >/dev/null; then
+  for id in $(jq -r '.insights[] | select(.insightStatus.status != "PASSING") | .id' "$IN"); do
+    a eks describe-insight --cluster-name "$CLUSTER" --id "$id" > "$IN.one"
+    jq --arg id "$id" --slurpfile d "$IN.one" \
+      '.insights |= map(if .id == $id then . + ($d[0].insight | {recommendation, resources}) else . end)' \
+      "$IN" > "$IN.tmp" && mv "$IN.tmp" "$IN"
+  done
+  rm -f "$IN.one"
 fi
 printf '{"cluster": "%s", "region": "%s", "captured_at": "%s", "source": "collect-bundle.sh"}\n' \
   "$CLUSTER" "$REGION" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$OUT/meta.json"

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from netdoctor import __version__
 from netdoctor.engine.api import Check
 from netdoctor.engine.causes import link_causes
+from netdoctor.engine.signals import place_signals, signal_entries
 from netdoctor.errors import BundleError
 from netdoctor.models import (
     CheckResult,
@@ -117,6 +118,7 @@ def run_check(check: Check, snap: Snapshot) -> CheckResult:
             findings.append(
                 item if item.playbook else item.model_copy(update={"playbook": check.playbook})
             )
+    findings = place_signals(check, snap, findings)
     findings.sort(key=lambda f: -f.severity.rank)
     status = Status.FAIL if findings else Status.PARTIAL if unchecked else Status.PASS
     absent_files = [rel for u in unchecked.values() for rel in u.missing]
@@ -190,8 +192,13 @@ def build_report(results: Sequence[CheckResult], snap: Snapshot) -> Report:
         notes = list(snap.views.data_notes)
     except BundleError:
         notes = []  # a file platform detection reads is malformed: the checks report it
+    linked = link_causes(list(results))
     return Report(
-        netdoctor=__version__, snapshot=info, results=link_causes(list(results)), notes=notes
+        netdoctor=__version__,
+        snapshot=info,
+        results=linked,
+        notes=notes,
+        eks_signals=signal_entries(linked, snap),  # a malformed EKS file raises BundleError
     )
 
 

@@ -3,8 +3,10 @@
 Node: pods bound to it vs kubelet max-pods vs what its ENIs can hold under the running aws-node
 settings vs what its pod subnets can still give (free IPs; free aligned /28 blocks with prefix
 delegation, from `facts.ipspace`, the checks' own numbers); the lowest is the binding limit.
-Subnet: used vs free IPs (CIDR size − 5 AWS-reserved − AvailableIpAddressCount), and,
-with prefix delegation, how many aligned /28 blocks are still free for new prefixes.
+Subnet: used vs free IPs (CIDR size − 5 AWS-reserved − free), and, with prefix delegation, how
+many aligned /28 blocks are still free for new prefixes. Free is what EC2 would hand out:
+AvailableIpAddressCount less the unheld addresses of CIDR reservations (`facts.ipspace`, the
+checks' own count).
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ from typing import TYPE_CHECKING
 
 from netdoctor.facts.addresses import usable_addresses
 from netdoctor.facts.ipam import eni_state, pod_subnets
-from netdoctor.facts.ipspace import PREFIX_SIZE, SubnetPool, next_top_up, prefix_space
+from netdoctor.facts.ipspace import (
+    PREFIX_SIZE,
+    next_top_up,
+    pool_of,
+    prefix_space,
+    usable_free_ips,
+)
 from netdoctor.snapshot import aws_types as a
 
 if TYPE_CHECKING:
@@ -143,9 +151,12 @@ class SubnetCapacity:
     usable: int | None
     """CIDR size − 5 addresses AWS reserves."""
     free: int | None
-    """`AvailableIpAddressCount`."""
+    """Free addresses EC2 would hand out: `AvailableIpAddressCount` less the unheld addresses
+    of explicit reservations (and of prefix reservations without prefix delegation)."""
     nodes: int
     """Nodes whose primary subnet this is."""
+    reserved: int = 0
+    """Free addresses CIDR reservations withhold (`AvailableIpAddressCount` − `free`)."""
     prefix_blocks: int | None = None
     """Aligned /28 blocks in the CIDR (only computed with prefix delegation on)."""
     free_prefix_blocks: int | None = None
@@ -219,7 +230,7 @@ def _subnet_room(views: Views, view: NodeView) -> tuple[int | None, str]:
     subnets = pod_subnets(views, view)
     if not subnets or any(s.AvailableIpAddressCount is None for s in subnets):
         return None, "free IPs"
-    pool = SubnetPool(tuple(subnets))
+    pool = pool_of(views, subnets)
     if views.node_max_pods_input(view).prefix_delegation:
         return pool.free_blocks(views), "free /28"
     return pool.free, "free IPs"
@@ -241,7 +252,10 @@ def subnet_capacity(snap: Snapshot) -> list[SubnetCapacity]:
     for subnet in snap.subnets:
         if not _in_cluster_vpc(subnet, views.vpc_id):
             continue
-        room = prefix_space(views, subnet) if prefix_delegation else None
+        space = prefix_space(views, subnet)
+        room = space if prefix_delegation else None
+        free = usable_free_ips(space, subnet, prefixes=prefix_delegation)
+        raw = subnet.AvailableIpAddressCount
         rows.append(
             SubnetCapacity(
                 ref=f"subnet/{subnet.SubnetId}",
@@ -249,7 +263,8 @@ def subnet_capacity(snap: Snapshot) -> list[SubnetCapacity]:
                 cidr=subnet.CidrBlock,
                 zone=subnet.AvailabilityZone,
                 usable=usable_addresses(subnet.CidrBlock),
-                free=subnet.AvailableIpAddressCount,
+                free=free,
+                reserved=raw - free if raw is not None and free is not None else 0,
                 nodes=node_counts.get(subnet.SubnetId, 0),
                 prefix_blocks=room.blocks if room else None,
                 free_prefix_blocks=room.free_blocks if room else None,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from netdoctor.explore.capacity import node_capacity
 from netdoctor.facts.ipam import NODEGROUP_LABEL, pod_subnets
-from netdoctor.facts.ipspace import prefix_space
+from netdoctor.facts.ipspace import prefix_space, usable_free_ips
 from netdoctor.facts.maxpods import (
     PREFIX_SIZE,
     InstanceLimits,
@@ -135,7 +135,8 @@ def _subnet_limits(
     prefix_mode = views.cni.prefix_delegation
     for subnet_id, need in sorted(demand.items()):
         subnet = subnets[subnet_id]
-        free = subnet.AvailableIpAddressCount
+        space = prefix_space(views, subnet)
+        free = usable_free_ips(space, subnet, prefixes=prefix_mode)
         row: dict[str, object] = {
             "id": subnet_id,
             "cidr": subnet.CidrBlock,
@@ -153,7 +154,6 @@ def _subnet_limits(
                 }
             )
         if prefix_mode and need.prefixes:
-            space = prefix_space(views, subnet)
             row["needed_prefixes"] = need.prefixes
             row["free_prefix_blocks"] = space.free_blocks if space else None
             if space is not None and need.prefixes > space.free_blocks:

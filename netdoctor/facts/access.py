@@ -21,7 +21,7 @@ from netdoctor.snapshot.files import AWS_VPC_DNS_HOSTNAMES, AWS_VPC_DNS_SUPPORT
 
 if TYPE_CHECKING:
     from netdoctor.facts.routing import InternetPath
-    from netdoctor.facts.views import NodeView, Views
+    from netdoctor.facts.views import Host, Views
     from netdoctor.snapshot.aws_types import (
         Cluster,
         IpPermission,
@@ -105,7 +105,7 @@ def endpoint_gap(service: str, found: list[VpcEndpoint], tables: set[str]) -> st
 # --- security groups ---------------------------------------------------------------------
 
 
-def node_security_groups(view: NodeView) -> list[str]:
+def node_security_groups(view: Host) -> list[str]:
     """The security groups on the node's primary ENI (else the instance's)."""
     primary = next((e for e in view.enis if e.device_index == 0), None)
     if primary is not None and primary.security_groups:
@@ -127,7 +127,7 @@ def node_group_gaps(snap: Snapshot) -> list[str]:
     return gaps
 
 
-def node_ip(view: NodeView) -> str | None:
+def node_ip(view: Host) -> str | None:
     """The node's primary private IP."""
     if view.instance is not None and view.instance.PrivateIpAddress:
         return view.instance.PrivateIpAddress
@@ -181,8 +181,9 @@ class EndpointAccess:
 
     snap: Snapshot
     cluster: Cluster
-    paths: list[tuple[NodeView, InternetPath]]
-    """(node, `_routing.InternetPath`) for every node whose primary subnet is known."""
+    paths: list[tuple[Host, InternetPath]]
+    """(node, `_routing.InternetPath`) for every node (or, for `node-join`, unregistered
+    instance) whose primary subnet is known."""
 
     @property
     def views(self) -> Views:
@@ -249,7 +250,7 @@ class EndpointAccess:
         return self.private is False or (self.private is True and bool(self.dns_off))
 
     @cached_property
-    def refused(self) -> list[tuple[NodeView, InternetPath, str]]:
+    def refused(self) -> list[tuple[Host, InternetPath, str]]:
         """(node, path, egress IP) for node egress IPs outside publicAccessCidrs."""
         if self.allow_all:
             return []
@@ -262,9 +263,56 @@ class EndpointAccess:
         ]
 
     @property
-    def stranded(self) -> list[tuple[NodeView, InternetPath]]:
+    def stranded(self) -> list[tuple[Host, InternetPath]]:
         """Nodes whose primary subnet provably has no way to the internet."""
         return [(view, path) for view, path in self.paths if path.reachable is False]
+
+    @cached_property
+    def control_plane_groups(self) -> list[SecurityGroup] | None:
+        """The groups on the private endpoint's ENIs (the cluster security group, then
+        `securityGroupIds`); None when the bundle does not describe every one of them."""
+        if not self.snap.has(files.AWS_SECURITY_GROUPS):
+            return None
+        candidates = [self.cfg.clusterSecurityGroupId, *(self.cfg.securityGroupIds or ())]
+        wanted = list(dict.fromkeys(g for g in candidates if known_id(g, "sg-")))
+        by_id = self.views.security_groups_by_id
+        if not wanted or any(g not in by_id for g in wanted):
+            return None  # a control-plane group the bundle does not describe: cannot judge
+        return [by_id[g] for g in wanted]
+
+    def control_plane_lines(self) -> list[str]:
+        """The private endpoint's groups and their inbound rules, as evidence."""
+        groups = self.control_plane_groups or []
+        return [
+            "the private endpoint's ENIs carry " + ", ".join(g.GroupId for g in groups),
+            *(
+                f"{g.GroupId} inbound: "
+                + ("; ".join(rule_text(p) for p in g.IpPermissions or ()) or "no rules")
+                for g in groups
+            ),
+        ]
+
+    def admits_443(self, host: Host) -> bool | None:
+        """Whether the private endpoint's groups admit HTTPS from the host's security groups
+        or primary IP; None when either side's groups are unknown."""
+        groups = self.control_plane_groups
+        sgs = node_security_groups(host)
+        if groups is None or not sgs:
+            return None
+        return admits(groups, 443, sgs, node_ip(host))
+
+    def endpoint_gaps(self, hosts: list[tuple[Host, InternetPath]] | None = None) -> dict[str, str]:
+        """Service → why the VPC's endpoints do not serve the hosts without internet egress
+        (`hosts`, default `stranded`), for each service of `NEEDED_ENDPOINTS` they lack."""
+        services = endpoints_by_service(self.snap.vpc_endpoints, self.vpc_id)
+        chosen = self.stranded if hosts is None else hosts
+        tables = {p.egress.table_id for _, p in chosen if p.egress.table_id}
+        gaps: dict[str, str] = {}
+        for service in NEEDED_ENDPOINTS:
+            gap = endpoint_gap(service, services.get(service, []), tables)
+            if gap:
+                gaps[service] = gap
+        return gaps
 
     def endpoint_line(self) -> str:
         return (
@@ -277,7 +325,7 @@ class EndpointAccess:
         *,
         node_sg: str | None = None,
         cidrs: list[str] | None = None,
-        nodes: list[tuple[NodeView, InternetPath]] | None = None,
+        nodes: list[tuple[Host, InternetPath]] | None = None,
         endpoints: list[str] | None = None,
     ) -> dict[str, str]:
         """Playbook values; one the bundle cannot give stays a shell variable to set."""

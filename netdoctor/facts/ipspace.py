@@ -283,6 +283,17 @@ class SubnetPool:
         return self.prefix_demand > 0 and self.free_blocks(views) < self.prefix_demand
 
 
+def pool_of(views: Views, subnets: Iterable[Subnet]) -> SubnetPool:
+    """A pool of these subnets with the free addresses of their CIDR reservations withheld."""
+    subnets = tuple(subnets)
+    spaces = [prefix_space(views, s) for s in subnets]
+    withheld = (
+        sum(sp.explicit_free_ips for sp in spaces if sp is not None),
+        sum(sp.prefix_reserved_free_ips for sp in spaces if sp is not None),
+    )
+    return SubnetPool(subnets, withheld=withheld)
+
+
 def subnet_pools(
     views: Views,
     nodes: Iterable[NodeView],
@@ -300,12 +311,7 @@ def subnet_pools(
             continue  # a free count the bundle does not give is not zero
         key = tuple(s.SubnetId for s in subnets)
         if key not in pools:
-            spaces = [prefix_space(views, s) for s in subnets]
-            withheld = (
-                sum(sp.explicit_free_ips for sp in spaces if sp is not None),
-                sum(sp.prefix_reserved_free_ips for sp in spaces if sp is not None),
-            )
-            pools[key] = SubnetPool(tuple(subnets), withheld=withheld)
+            pools[key] = pool_of(views, subnets)
         pool = pools[key]
         pool.nodes.append((view, top))
     return list(pools.values())

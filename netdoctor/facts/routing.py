@@ -20,7 +20,7 @@ from netdoctor.facts.views import DEFAULT_ROUTE
 from netdoctor.snapshot import files
 
 if TYPE_CHECKING:
-    from netdoctor.facts.views import NodeView, Views
+    from netdoctor.facts.views import Host, NodeView, Views
     from netdoctor.snapshot.aws_types import NatGateway, Route, RouteTable
     from netdoctor.snapshot.snapshot import Snapshot
 
@@ -189,12 +189,12 @@ def candidate_nat(views: Views, subnet_id: str) -> NatGateway | None:
 # --- nodes -------------------------------------------------------------------------------
 
 
-def node_vpc_id(view: NodeView) -> str | None:
+def node_vpc_id(view: Host) -> str | None:
     """The node's VPC, from its instance."""
     return view.instance.VpcId if view.instance is not None else None
 
 
-def node_subnet_id(view: NodeView) -> str | None:
+def node_subnet_id(view: Host) -> str | None:
     """The subnet of the node's primary ENI."""
     if view.instance is not None and view.instance.SubnetId:
         return view.instance.SubnetId
@@ -225,8 +225,9 @@ class InternetPath:
     """Evidence for an unreachable path."""
 
 
-def internet_path(views: Views, view: NodeView) -> InternetPath | None:
-    """The node's path to the internet from its primary subnet; None without a subnet."""
+def internet_path(views: Views, view: Host) -> InternetPath | None:
+    """The node's (or unregistered instance's) path to the internet from its primary subnet;
+    None without a subnet."""
     subnet_id = node_subnet_id(view)
     if not subnet_id:
         return None
@@ -273,7 +274,7 @@ def internet_path(views: Views, view: NodeView) -> InternetPath | None:
     return InternetPath(None, egress)
 
 
-def path_gaps(views: Views, paths: list[tuple[NodeView, InternetPath]]) -> list[str]:
+def path_gaps(views: Views, paths: list[tuple[Host, InternetPath]]) -> list[str]:
     """The absent files that leave some node's internet path unknown (`paths` as
     `internet_path` gave them): the nodes, their instances (subnet, public IP), the route
     tables, the NAT gateways the routes name."""

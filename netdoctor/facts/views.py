@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from netdoctor.facts.cni import CniSettings, cni_settings
 from netdoctor.facts.instances import InstanceCatalog
@@ -24,6 +24,7 @@ from netdoctor.snapshot import k8s_types as k
 from netdoctor.snapshot.quantity import parse_count
 
 if TYPE_CHECKING:
+    from netdoctor.facts.membership import InstanceHost
     from netdoctor.facts.platform import Platform
     from netdoctor.snapshot.snapshot import Snapshot
 
@@ -107,6 +108,25 @@ class NodeView:
         """Who set the kubelet max-pods (`facts.maxpods.max_pods_origin`), as evidence."""
         info = self.node.status.nodeInfo
         return max_pods_origin(self.labels, info.osImage if info else None)
+
+
+class Host(Protocol):
+    """A machine on the cluster's network: a registered node (`NodeView`) or an instance that
+    never registered (`facts.membership.InstanceHost`). What the routing and security-group
+    facts read of it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def instance(self) -> a.Instance | None: ...
+    @property
+    def enis(self) -> list[EniView]: ...
+    @property
+    def internal_ip(self) -> str | None: ...
+    @property
+    def ref(self) -> str:
+        """`node/NAME` or `instance/ID` for a finding's resources."""
+        ...
 
 
 def provider_id_parts(provider_id: str | None) -> tuple[str | None, str | None]:
@@ -420,6 +440,24 @@ class Views:
     @cached_property
     def nodes_by_name(self) -> dict[str, NodeView]:
         return {view.name: view for view in self.nodes}
+
+    @cached_property
+    def cluster_name(self) -> str | None:
+        """The cluster's name: describe-cluster's, else meta.json's."""
+        cluster = self.snap.cluster
+        return (cluster.name if cluster else None) or self.snap.info.cluster or None
+
+    @cached_property
+    def unregistered(self) -> list[InstanceHost]:
+        """Running instances meant to be nodes of the cluster that no node names
+        (`facts.membership`); empty when the cluster's name is unknown."""
+        from netdoctor.facts.membership import unregistered_instances
+        from netdoctor.snapshot.files import K8S_NODES
+
+        name = self.cluster_name
+        if not name or not self.snap.has(K8S_NODES):
+            return []  # without the nodes, every instance would look unregistered
+        return unregistered_instances(self, name)
 
     def _join(self, node: k.Node) -> NodeView:
         labels = node.metadata.labels or {}

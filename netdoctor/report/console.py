@@ -26,6 +26,7 @@ from netdoctor.report.summary import (
     not_run,
     platform_line,
     playbook_command,
+    signal_line,
     sorted_results,
     source_line,
     status_note,
@@ -217,6 +218,15 @@ def _not_applicable(page: _Page, report: Report) -> None:
         page.text(f"{printable(result.check)}: {printable(reason)}", first="  ", style=style)
 
 
+def _eks_signals(page: _Page, report: Report) -> None:
+    if not report.eks_signals:
+        return
+    page.blank()
+    page.styled(("EKS reports", "bold"))
+    for signal in report.eks_signals:
+        page.text(printable(signal_line(signal)), first="  ")
+
+
 def render_text(
     report: Report,
     *,
@@ -241,6 +251,7 @@ def render_text(
     _findings(page, report, bundle, selection)
     _not_run(page, report)
     _not_applicable(page, report)
+    _eks_signals(page, report)
     page.blank()
     page.text(headline(report, see="above"), style="bold")
     return page.render(color)

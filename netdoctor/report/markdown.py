@@ -17,6 +17,7 @@ from netdoctor.report.summary import (
     not_run,
     platform_line,
     playbook_command,
+    signal_line,
     sorted_results,
     source_line,
     status_note,
@@ -56,6 +57,14 @@ def _not_applicable(report: Report) -> list[str]:
         return []
     lines = ["", "## Not applicable to this cluster", ""]
     lines += [f"- {markdown_code(r.check)}: {markdown_text(r.reason)}" for r in results]
+    return lines
+
+
+def _eks_signals(report: Report) -> list[str]:
+    if not report.eks_signals:
+        return []
+    lines = ["", "## EKS reports", ""]
+    lines += [f"- {markdown_text(signal_line(s))}" for s in report.eks_signals]
     return lines
 
 
@@ -129,4 +138,5 @@ def render_markdown(
             lines += _finding(result, finding, bundle, selection)
     lines += _not_run(report)
     lines += _not_applicable(report)
+    lines += _eks_signals(report)
     return "\n".join(lines).rstrip("\n") + "\n"

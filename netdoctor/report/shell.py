@@ -21,6 +21,8 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from netdoctor.models import unset_marker
+
 _DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _SAFE = re.compile(r"^[A-Za-z0-9@%+=:,./_-]+$")
 """What `shlex.quote` leaves alone: a word that means the same quoted or not."""
@@ -122,12 +124,6 @@ single spaces (a list, as `for n in {node}` iterates), each matching the grammar
 
 _ANY = Grammar("one line of printable text", lambda word: not _CONTROL.search(word))
 """Placeholders of plug-in playbooks: any printable word, quoted where the shell reads it."""
-
-
-def unset_marker(name: str) -> str:
-    """`$NAT_GATEWAY_ID`: what a check fills in when the bundle cannot give `name`; the user
-    sets that shell variable (the playbook shows how)."""
-    return "$" + name.upper()
 
 
 def problem(name: str, value: str) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 
-from netdoctor.models import CheckResult, Report, SkipKind, Status
+from netdoctor.models import CheckResult, EksSignal, Report, SkipKind, Status
 from netdoctor.report.escape import printable
 
 GLYPHS = {
@@ -133,6 +133,17 @@ def not_applicable(report: Report) -> list[CheckResult]:
     """Checks for another platform (`reason_code: not_applicable`): nothing to collect, only a
     reason to say."""
     return [r for r in sorted_results(report) if r.reason_code is SkipKind.NOT_APPLICABLE]
+
+
+def signal_line(signal: EksSignal) -> str:
+    """`nodegroup/ng-a InsufficientFreeAddresses: message (subnet/…) → #3, #5` (unescaped)."""
+    named = f" ({', '.join(signal.resources)})" if signal.resources else ""
+    line = f"{signal.source} {signal.code}: {signal.message}{named}"
+    if signal.findings:
+        line += " → " + ", ".join(f"#{i}" for i in signal.findings)
+    elif signal.check:
+        line += f" → {signal.check} did not run"
+    return line
 
 
 def playbook_command(

@@ -57,6 +57,13 @@ class ClusterHealth(Struct):
     issues: list[HealthIssue] | None = None
 
 
+class AccessConfig(Struct):
+    """How IAM principals are mapped to Kubernetes identities: `API` (access entries only),
+    `API_AND_CONFIG_MAP` (both), `CONFIG_MAP` (the aws-auth ConfigMap only)."""
+
+    authenticationMode: str | None = None
+
+
 class Cluster(Struct):
     name: str | None = None
     arn: str | None = None
@@ -67,6 +74,7 @@ class Cluster(Struct):
     kubernetesNetworkConfig: KubernetesNetworkConfig | None = None
     computeConfig: ComputeConfig | None = None
     health: ClusterHealth | None = None
+    accessConfig: AccessConfig | None = None
 
 
 class DescribeCluster(Struct):
@@ -289,6 +297,10 @@ class InstanceState(Struct):
     Name: str | None = None
 
 
+class IamInstanceProfile(Struct):
+    Arn: str | None = None
+
+
 class Instance(Struct):
     InstanceId: str = ""
     InstanceType: str | None = None
@@ -303,6 +315,8 @@ class Instance(Struct):
     SecurityGroups: list[GroupIdentifier] | None = None
     NetworkInterfaces: list[InstanceNetworkInterface] | None = None
     Tags: list[Tag] | None = None
+    LaunchTime: str | None = None
+    IamInstanceProfile: IamInstanceProfile | None = None
 
     @property
     def zone(self) -> str | None:
@@ -553,3 +567,70 @@ class GetSubnetCidrReservations(Struct):
 
     SubnetIpv4CidrReservations: list[SubnetCidrReservation] | None = None
     SubnetIpv6CidrReservations: list[SubnetCidrReservation] | None = None
+
+
+# --- EKS node groups, access entries, insights ----------------------------------------------
+
+
+class NodegroupResources(Struct):
+    autoScalingGroups: list[dict[str, str]] | None = None
+    remoteAccessSecurityGroup: str | None = None
+
+
+class Nodegroup(Struct):
+    """One managed node group (describe-nodegroup's `nodegroup`)."""
+
+    nodegroupName: str | None = None
+    nodegroupArn: str | None = None
+    status: str | None = None
+    nodeRole: str | None = None
+    subnets: list[str] | None = None
+    instanceTypes: list[str] | None = None
+    amiType: str | None = None
+    capacityType: str | None = None
+    resources: NodegroupResources | None = None
+    health: ClusterHealth | None = None
+    labels: dict[str, str] | None = None
+
+
+class DescribeNodegroups(Struct):
+    """describe-nodegroup of every node group of the cluster, merged into one document."""
+
+    nodegroups: list[Nodegroup]
+
+
+class ListAccessEntries(Struct):
+    """The principal ARNs that have an access entry in the cluster."""
+
+    accessEntries: list[str]
+
+
+class InsightStatus(Struct):
+    status: str | None = None
+    """PASSING, WARNING, ERROR or UNKNOWN."""
+    reason: str | None = None
+
+
+class InsightResource(Struct):
+    insightStatus: InsightStatus | None = None
+    kubernetesResourceUri: str | None = None
+    arn: str | None = None
+
+
+class Insight(Struct):
+    """One cluster insight: list-insights' summary, with describe-insight's details
+    (`recommendation`, `resources`) for those not PASSING."""
+
+    id: str | None = None
+    name: str | None = None
+    category: str | None = None
+    """UPGRADE_READINESS or MISCONFIGURATION."""
+    kubernetesVersion: str | None = None
+    description: str | None = None
+    insightStatus: InsightStatus | None = None
+    recommendation: str | None = None
+    resources: list[InsightResource] | None = None
+
+
+class ListInsights(Struct):
+    insights: list[Insight]

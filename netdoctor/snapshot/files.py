@@ -38,6 +38,9 @@ AWS_TARGET_GROUPS = "aws/elbv2-describe-target-groups.json"
 AWS_NETWORK_ACLS = "aws/ec2-describe-network-acls.json"
 AWS_PREFIX_LISTS = "aws/ec2-describe-managed-prefix-lists.json"
 AWS_SUBNET_CIDR_RESERVATIONS = "aws/ec2-describe-subnet-cidr-reservations.json"
+AWS_NODEGROUPS = "aws/eks-describe-nodegroups.json"
+AWS_ACCESS_ENTRIES = "aws/eks-list-access-entries.json"
+AWS_INSIGHTS = "aws/eks-list-insights.json"
 
 K8S_FILES: tuple[str, ...] = (
     K8S_NODES,
@@ -72,6 +75,9 @@ AWS_FILES: tuple[str, ...] = (
     AWS_NETWORK_ACLS,
     AWS_PREFIX_LISTS,
     AWS_SUBNET_CIDR_RESERVATIONS,
+    AWS_NODEGROUPS,
+    AWS_ACCESS_ENTRIES,
+    AWS_INSIGHTS,
 )
 ALL_FILES: tuple[str, ...] = K8S_FILES + AWS_FILES
 
@@ -157,6 +163,19 @@ COLLECT_COMMANDS: dict[str, str] = {
     AWS_SUBNET_CIDR_RESERVATIONS: (
         "aws ec2 get-subnet-cidr-reservations --subnet-id SUBNET for each subnet of the VPC,"
         " the reservations merged > aws/ec2-describe-subnet-cidr-reservations.json (see"
+        " scripts/collect-bundle.sh)"
+    ),
+    AWS_NODEGROUPS: (
+        "aws eks describe-nodegroup --cluster-name $CLUSTER --nodegroup-name NG for each node"
+        ' group of aws eks list-nodegroups, merged as {"nodegroups": [...]}'
+        " > aws/eks-describe-nodegroups.json (see scripts/collect-bundle.sh)"
+    ),
+    AWS_ACCESS_ENTRIES: (
+        "aws eks list-access-entries --cluster-name $CLUSTER > aws/eks-list-access-entries.json"
+    ),
+    AWS_INSIGHTS: (
+        "aws eks list-insights --cluster-name $CLUSTER, each insight not PASSING given the"
+        " details of aws eks describe-insight > aws/eks-list-insights.json (see"
         " scripts/collect-bundle.sh)"
     ),
 }

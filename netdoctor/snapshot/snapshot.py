@@ -73,6 +73,9 @@ SHAPES: dict[str, type] = {
     f.AWS_NETWORK_ACLS: a.DescribeNetworkAcls,
     f.AWS_PREFIX_LISTS: a.DescribeManagedPrefixLists,
     f.AWS_SUBNET_CIDR_RESERVATIONS: a.GetSubnetCidrReservations,
+    f.AWS_NODEGROUPS: a.DescribeNodegroups,
+    f.AWS_ACCESS_ENTRIES: a.ListAccessEntries,
+    f.AWS_INSIGHTS: a.ListInsights,
 }
 
 
@@ -341,6 +344,24 @@ class Snapshot:
         none)."""
         doc = self.doc(f.AWS_SUBNET_CIDR_RESERVATIONS)
         return doc.SubnetIpv4CidrReservations or [] if doc is not None else None
+
+    @property
+    def nodegroups(self) -> list[a.Nodegroup] | None:
+        """The managed node groups; None when the bundle lacks the file."""
+        doc = self.doc(f.AWS_NODEGROUPS)
+        return doc.nodegroups if doc is not None else None
+
+    @property
+    def access_entries(self) -> list[str] | None:
+        """Principal ARNs with an access entry; None when the bundle lacks the file."""
+        doc = self.doc(f.AWS_ACCESS_ENTRIES)
+        return doc.accessEntries if doc is not None else None
+
+    @property
+    def insights(self) -> list[a.Insight] | None:
+        """EKS cluster insights; None when the bundle lacks the file."""
+        doc = self.doc(f.AWS_INSIGHTS)
+        return doc.insights if doc is not None else None
 
     # --- derived -------------------------------------------------------------------------
 

@@ -93,6 +93,24 @@ CASES = {
             ),
         )
     ],
+    # The same subnet, and EKS's node group health says so too: quoted, not a second finding.
+    "fail-subnet-exhausted-eks-agrees": [
+        Expect(
+            "critical",
+            "the subnet is out of free IPs (7 left)",
+            (
+                SMALL_SUBNET_NODE,
+                "pod/batch/bad-ingest-6d8f9-4kq9s",
+                "pod/batch/bad-ingest-6d8f9-wp7fd",
+                SMALL_SUBNET,
+            ),
+            (
+                "(192.168.192.0/27): AvailableIpAddressCount 7",
+                "EKS reports InsufficientFreeAddresses on nodegroup/bad-small-subnet: One or more",
+            ),
+        )
+    ],
+    "pass-eks-upgrade-insight-only": [],
     "fail-ip-assign-eni-attach-failing": [
         Expect(
             "critical",

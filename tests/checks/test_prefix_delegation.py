@@ -61,6 +61,20 @@ CASES = {
             ),
         )
     ],
+    # Two free aligned blocks, but under an explicit reservation: EC2 delegates no prefix there.
+    "fail-explicit-reservation-over-free-blocks": [
+        Expect(
+            "warning",
+            "Subnet subnet-032e126b324612fbc has 192 free IPs but no free aligned /28",
+            (FRAGMENTED, FRAGMENTED_NODE),
+            (
+                "AvailableIpAddressCount 224",
+                "0 of 16 aligned /28 blocks are entirely free",
+                "explicit CIDR reservations touch 2 otherwise free block(s) and withhold 32",
+                "explicit reservation scr-07deec7dac3aac764 192.168.210.192/27",
+            ),
+        )
+    ],
     "fail-max-pods-left-at-secondary": [
         Expect(
             "info",
@@ -99,6 +113,8 @@ CASES = {
     # PD on m5.large: ceiling 434, kubelet 110 is the recommended value, not "left at the
     # secondary-IP value"; the node monitoring agent's NetworkingReady=True is healthy.
     "pass-prefix-delegation-m5-large-110": [],
+    # The same two blocks under a prefix reservation: room for the node's next prefixes.
+    "pass-prefix-reservation-keeps-blocks": [],
 }
 
 

@@ -42,6 +42,8 @@ EXTRA_SG = "sg-0906cbc9dd0f5c576"  # the cluster's additional security group (se
 BASE_NODE_SG = "sg-055de5d53eb037320"  # the base's node security group, which EXTRA_SG admits
 BAD_NODE_SG = stable_id("sg", "bad-node-sg")
 CLUSTER = f"cluster/{B.cluster}"
+BATCH_SG = stable_id("sg", "bad-batch-node-sg")
+BATCH_INSTANCE = stable_id("i", "ip-192-168-96-4.eu-central-1.compute.internal")
 
 CASES: dict[str, list[Expect]] = {
     "fail-dns-hostnames-off": [
@@ -111,6 +113,26 @@ CASES: dict[str, list[Expect]] = {
             {"cluster_sg_id": CLUSTER_SG, "node_sg_id": BAD_NODE_SG},
         )
     ],
+    "fail-cluster-sg-unregistered": [
+        Expect(
+            Severity.CRITICAL,
+            f"Cluster security group {CLUSTER_SG} admits no HTTPS (443) from node security group "
+            f"{BATCH_SG}: 1 unregistered instance(s) cannot reach the private endpoint",
+            # the nodes on the base's groups are admitted: only the instance that never joined
+            (
+                f"security-group/{CLUSTER_SG}",
+                f"security-group/{EXTRA_SG}",
+                f"security-group/{BATCH_SG}",
+                f"instance/{BATCH_INSTANCE}",
+            ),
+            (
+                "instances of the cluster not registered as nodes: "
+                f"{BATCH_INSTANCE} (192.168.96.4, {BATCH_SG}; launched "
+                "2025-10-18T07:15:11+00:00, 40 min before capture)",
+            ),
+            {"cluster_sg_id": CLUSTER_SG, "node_sg_id": BATCH_SG},
+        )
+    ],
     "fail-no-public-path": [
         Expect(
             Severity.CRITICAL,
@@ -167,6 +189,19 @@ CASES: dict[str, list[Expect]] = {
                 "allowed: 198.51.100.0/24",
                 "nodes in the VPC use the private endpoint and are not affected",
             ),
+        )
+    ],
+    # Only EKS's describe-cluster health names the deleted security group.
+    "fail-eks-cluster-sg-gone": [
+        Expect(
+            Severity.WARNING,
+            "EKS reports Ec2SecurityGroupNotFound on cluster/orbit-dev",
+            (CLUSTER, f"security-group/{EXTRA_SG}"),
+            (
+                f"The security group {EXTRA_SG} associated with the cluster was not found",
+                "No other finding of private-endpoint-access names the resources EKS names",
+            ),
+            params={"vpc_id": "$VPC_ID"},
         )
     ],
     # healthy look-alikes
@@ -293,4 +328,16 @@ def test_a_443_rule_from_the_node_subnet_cidr_admits_the_nodes(tmp_path: Path) -
             NODE_B,
             NODE_C,
         )
+    ]
+
+
+def test_without_nodes_no_instance_is_taken_for_unregistered(tmp_path: Path) -> None:
+    """nodes.json absent: the nodes' instances are not "unregistered", the 443 mechanism for
+    nodes is unchecked instead."""
+    bundle = copy_fixture(CHECK, "fail-cluster-sg-no-443", tmp_path)
+    (bundle / "k8s/nodes.json").unlink()
+    result = run_one(CHECK, bundle)
+    assert result.findings == []
+    assert "cluster security group admits the nodes on 443" in [
+        u.mechanism for u in result.unchecked
     ]

@@ -234,11 +234,12 @@ def test_every_role_anywhere_in_deploy_is_read_only() -> None:
             assert "*" not in str(rule), rule
             assert "secrets" not in rule.get("resources", []), rule
             if "configmaps" in rule.get("resources", []):
-                assert rule.get("resourceNames") == ["amazon-vpc-cni"], rule
+                assert rule.get("resourceNames") == ["amazon-vpc-cni", "aws-auth"], rule
     policy = json.loads((DEPLOY / "iam-policy.json").read_text(encoding="utf-8"))
     actions = [a for s in policy["Statement"] for a in s["Action"]]
-    # Read-only: Describe*, and Get* for the entries of managed prefix lists.
-    assert actions and all(a.split(":")[1].startswith(("Describe", "Get")) for a in actions)
+    # Read-only: Describe*, Get* (prefix-list entries, CIDR reservations), List* (EKS).
+    verbs = ("Describe", "Get", "List")
+    assert actions and all(a.split(":")[1].startswith(verbs) for a in actions)
     assert all(s["Effect"] == "Allow" for s in policy["Statement"])
 
 

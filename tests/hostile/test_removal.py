@@ -22,10 +22,14 @@ from tests.conftest import BUNDLES, open_snapshot
 FAILING = sorted(BUNDLES.glob("*/fail-*"))
 # Files that only ever refine a count: a bundle captured before netdoctor collected them (or by
 # a role without the permission) must not turn every check partial. Without the reservations
-# file the free counts assume no reservation (docs/bundle-format.md says so), so this fixture,
-# whose shortage only the reservation explains, passes.
+# file the free counts assume no reservation (docs/bundle-format.md says so), so these
+# fixtures, whose shortage only the reservation explains, pass.
 REFINEMENTS = {
     ("pod-ip-capacity/fail-explicit-reservation-short", files.AWS_SUBNET_CIDR_RESERVATIONS),
+    (
+        "prefix-delegation/fail-explicit-reservation-over-free-blocks",
+        files.AWS_SUBNET_CIDR_RESERVATIONS,
+    ),
 }
 
 

@@ -56,7 +56,7 @@ def test_one_frame_by_number_or_time_prints_exactly_the_single_bundle_report(dem
     by_time = run_cli("check", str(DEMO), "--frame", "08:01:45", "--format", "json")
     assert by_number.code == 1  # frame 4 has critical findings
     single = json.loads(by_number.out)
-    assert set(single) == {"netdoctor", "snapshot", "results", "notes"}
+    assert set(single) == {"netdoctor", "snapshot", "results", "notes", "eks_signals"}
     assert single == demo_json["frames"][3]
     assert json.loads(by_time.out) == single  # the last frame at or before 08:01:45
     frame_dir = run_cli("check", str(DEMO / "frames" / "0004"), "--format", "json")

@@ -22,6 +22,8 @@ ZONES = ("eu-central-1a", "eu-central-1b")
 NODE_TYPES = ("m5.large", "t3.medium", "c5.xlarge")
 AMI = "ami-12c6146b"  # one of moto's built-in AMIs
 CALLER_CIDR = "203.0.113.0/24"
+ACCOUNT = "123456789012"
+ADMIN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/platform-admin"
 NAT_PUBLIC_IP = "198.51.100.7"
 
 
@@ -61,6 +63,40 @@ class World:
     decoy_vpc_id: str
     decoy_instance_id: str
     decoy_tg_arn: str
+    node_role: str = ""
+    nodegroup: str = ""
+
+    @property
+    def access_entries(self) -> list[str]:
+        """The principals with an access entry (served by `eks_extras`)."""
+        return [self.node_role, ADMIN_ROLE]
+
+    @property
+    def insights(self) -> list[dict[str, Any]]:
+        """The cluster's insights as describe-insight gives them (served by `eks_extras`)."""
+        status = {"status": "WARNING", "reason": "Deprecated API usage detected"}
+        return [
+            {
+                "id": "11111111-2222-3333-4444-555555555555",
+                "name": "Kubelet version skew",
+                "category": "UPGRADE_READINESS",
+                "kubernetesVersion": "1.32",
+                "description": "Checks the version of kubelet on nodes.",
+                "insightStatus": {"status": "PASSING", "reason": "No issue detected."},
+                "recommendation": "Upgrade the nodes.",
+                "resources": [],
+            },
+            {
+                "id": "66666666-7777-8888-9999-000000000000",
+                "name": "Deprecated APIs removed in Kubernetes v1.32",
+                "category": "UPGRADE_READINESS",
+                "kubernetesVersion": "1.32",
+                "description": "Checks for usage of deprecated APIs.",
+                "insightStatus": status,
+                "recommendation": "Move the clients to flowcontrol.apiserver.k8s.io/v1.",
+                "resources": [{"insightStatus": status, "kubernetesResourceUri": "/apis/x"}],
+            },
+        ]
 
 
 _CLIENTS: dict[tuple[int, str], Any] = {}
@@ -143,6 +179,12 @@ def populate(session: Any, cluster: str, n_nodes: int, cidr_octet: int = 10) -> 
             "publicAccessCidrs": [CALLER_CIDR],
         },
     )
+    node_role = f"arn:aws:iam::{ACCOUNT}:role/{cluster}-node"
+    nodegroup = f"{cluster}-general"
+    eks.create_nodegroup(
+        clusterName=cluster, nodegroupName=nodegroup, nodeRole=node_role, subnets=private,
+        instanceTypes=list(NODE_TYPES[:1]),
+    )  # fmt: skip
 
     elbv2 = client(session, "elbv2")
     lb_arn = elbv2.create_load_balancer(
@@ -168,6 +210,8 @@ def populate(session: Any, cluster: str, n_nodes: int, cidr_octet: int = 10) -> 
         nodes=nodes,
         lb_arn=lb_arn,
         tg_arn=tg_arn,
+        node_role=node_role,
+        nodegroup=nodegroup,
         **decoy,
     )
 

@@ -1,5 +1,7 @@
 """Real endpoints on loopback for live capture: a moto server (AWS) and `BundleApiServer` (k8s).
 
+EKS goes through `EksExtras` (the three EKS operations moto lacks, the rest proxied to moto).
+
 The moto server lives for the session; each test resets it and builds its world with boto3
 (`aws_world.populate`), then serves that world's Kubernetes objects (`k8s_world`) on a fresh
 `BundleApiServer` whose request log and faults belong to the test alone.
@@ -20,6 +22,7 @@ import pytest
 from netdoctor.frontends.serve.kubeconfig import write_kubeconfig
 from netdoctor.frontends.serve.server import BundleApiServer
 from tests.live import aws_world, k8s_world
+from tests.live.eks_extras import EksExtras
 
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -43,16 +46,31 @@ def moto_server() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    extras = EksExtras(url)
+    extras.start()
+    EKS_EXTRAS[url] = extras
     try:
-        yield f"http://{host}:{port}"
+        yield url
     finally:
+        extras.stop()
+        del EKS_EXTRAS[url]
         server.stop()
+
+
+EKS_EXTRAS: dict[str, EksExtras] = {}
+"""The EKS front of each moto server, by the moto server's URL."""
 
 
 @pytest.fixture
 def moto_endpoint(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """The moto server, with this test's environment pointing boto3 (and subprocesses) at it."""
-    for key, value in {**AWS_ENV, "AWS_ENDPOINT_URL": moto_server}.items():
+    eks = EKS_EXTRAS[moto_server].url
+    for key, value in {
+        **AWS_ENV,
+        "AWS_ENDPOINT_URL": moto_server,
+        "AWS_ENDPOINT_URL_EKS": eks,
+    }.items():
         monkeypatch.setenv(key, value)
     for key in AWS_UNSET:
         monkeypatch.delenv(key, raising=False)
@@ -89,6 +107,8 @@ class Live:
 
 
 def reset_moto(endpoint: str) -> None:
+    if endpoint in EKS_EXTRAS:
+        EKS_EXTRAS[endpoint].reset()
     request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
     with urllib.request.urlopen(request, timeout=10) as response:
         response.read()
@@ -110,6 +130,9 @@ def make_live(endpoint: str, tmp: Path, nodes: int, objects: Any = None) -> Live
     reset_moto(endpoint)
     session = _session(endpoint)
     world = aws_world.populate(session, "atlas", nodes)
+    if endpoint in EKS_EXTRAS:
+        EKS_EXTRAS[endpoint].state.access_entries[world.cluster] = world.access_entries
+        EKS_EXTRAS[endpoint].state.insights[world.cluster] = world.insights
     objects = objects if objects is not None else k8s_world.build_objects(world)
     server = BundleApiServer(objects).start()
     kubeconfig = write_kubeconfig(tmp / "kubeconfig", server.url)

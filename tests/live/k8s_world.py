@@ -27,6 +27,7 @@ SECRETS = {
     "last_applied": "PLANTED-SECRET-last-applied",
     "managed_fields": "PLANTED-SECRET-managed-fields",
     "aws_auth": "PLANTED-SECRET-aws-auth",
+    "aws_auth_user": "PLANTED-SECRET-aws-auth-user",
     "coredns_cm": "PLANTED-SECRET-coredns-configmap",
     "secret_object": "PLANTED-SECRET-secret-object",
     "aws_node_env": "PLANTED-SECRET-aws-node-env",
@@ -95,7 +96,7 @@ def build_objects(world: World) -> dict[str, list[dict[str, Any]]]:
         "k8s/ingresses.json": _items("ingresses.json"),
         "k8s/events.json": _items("events.json"),
         "k8s/daemonsets.json": _daemonsets(world),
-        "k8s/configmaps.json": _configmaps(),
+        "k8s/configmaps.json": _configmaps(world),
         "k8s/eniconfigs.json": [],
         "k8s/securitygrouppolicies.json": [],
         "k8s/cninodes.json": _cninodes(world),
@@ -193,7 +194,7 @@ def _daemonsets(world: World) -> list[dict[str, Any]]:
     return daemonsets
 
 
-def _configmaps() -> list[dict[str, Any]]:
+def _configmaps(world: World) -> list[dict[str, Any]]:
     configmaps = _items("configmaps.json")
     for cm in configmaps:
         if cm["metadata"]["name"] == "coredns":
@@ -202,7 +203,15 @@ def _configmaps() -> list[dict[str, Any]]:
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": "aws-auth", "namespace": "kube-system"},
-        "data": {"mapRoles": f"- rolearn: {SECRETS['aws_auth']}\n  username: admin\n"},
+        # Capture keeps each role's ARN and groups; the username and mapUsers must not leave.
+        "data": {
+            "mapRoles": (
+                f"- rolearn: {world.node_role}\n"
+                f"  username: {SECRETS['aws_auth']}\n"
+                "  groups:\n  - system:bootstrappers\n  - system:nodes\n"
+            ),
+            "mapUsers": f"- userarn: {SECRETS['aws_auth_user']}\n  username: ops\n",
+        },
     }
     return [*configmaps, aws_auth]
 

@@ -3,6 +3,7 @@ results as the reference bundle, and a request budget that does not grow with th
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from datetime import datetime
@@ -34,7 +35,12 @@ def test_archive_holds_every_file_with_what_was_put_in(live, tmp_path: Path) -> 
     for rel, served in live.objects.items():
         got = items(root, rel)
         if rel == f.K8S_CONFIGMAPS:
-            assert names(got) == [("kube-system", "amazon-vpc-cni")]
+            assert names(got) == [("kube-system", "amazon-vpc-cni"), ("kube-system", "aws-auth")]
+            aws_auth = json.loads(got[1]["data"]["mapRoles"])
+            assert aws_auth == [
+                {"rolearn": world.node_role, "groups": ["system:bootstrappers", "system:nodes"]}
+            ]
+            assert list(got[1]["data"]) == ["mapRoles"]
         else:
             assert names(got) == names(served), rel
         kind = KINDS_BY_FILE[rel]
@@ -49,6 +55,17 @@ def test_archive_holds_every_file_with_what_was_put_in(live, tmp_path: Path) -> 
 
     cluster = doc(root, f.AWS_CLUSTER)["cluster"]
     assert cluster["name"] == "atlas"
+    nodegroups = doc(root, f.AWS_NODEGROUPS)["nodegroups"]
+    assert [(n["nodegroupName"], n["nodeRole"]) for n in nodegroups] == [
+        (world.nodegroup, world.node_role)
+    ]
+    assert doc(root, f.AWS_ACCESS_ENTRIES) == {"accessEntries": world.access_entries}
+    insights = {i["name"]: i for i in doc(root, f.AWS_INSIGHTS)["insights"]}
+    # describe-insight fills in only the insights that are not passing.
+    assert "recommendation" not in insights["Kubelet version skew"]
+    deprecated = insights["Deprecated APIs removed in Kubernetes v1.32"]
+    assert deprecated["recommendation"].startswith("Move the clients")
+    assert deprecated["resources"][0]["kubernetesResourceUri"] == "/apis/x"
     vpc_config = cluster["resourcesVpcConfig"]
     assert vpc_config["publicAccessCidrs"] == [aws_world.CALLER_CIDR]
     assert (vpc_config["endpointPublicAccess"], vpc_config["endpointPrivateAccess"]) == (True, True)
@@ -110,7 +127,8 @@ def test_kubernetes_requests_are_read_only_lists_within_the_page_budget(live, tm
     assert {r.status for r in requests} == {200}
     assert result.kube_requests == len(requests)
     budget = 1 + sum(  # one discovery request, then ⌈items/page⌉ per kind (an empty list: 1)
-        max(1, math.ceil(len(objs) / page)) if rel != f.K8S_CONFIGMAPS else 1
+        # ConfigMaps: one GET by name each (amazon-vpc-cni, aws-auth).
+        max(1, math.ceil(len(objs) / page)) if rel != f.K8S_CONFIGMAPS else 2
         for rel, objs in live.objects.items()
     )
     assert len(requests) == budget
@@ -134,11 +152,20 @@ def test_aws_calls_do_not_grow_with_the_number_of_nodes(live_factory, tmp_path) 
     assert sum(len(r["Instances"]) for r in instances) == 30
     assert Counter(operations(r3.aws_calls)) == Counter(operations(r30.aws_calls))
     # 17 files, one sample to find the VPC (see aws.py), and the entries of each prefix list;
-    # the CIDR reservations: the VPC's subnets, then each subnet's IPv4 and IPv6 reservations.
+    # the CIDR reservations: the VPC's subnets, then each subnet's IPv4 and IPv6 reservations;
+    # the node groups listed, then each described; the access entries; the insights listed,
+    # then each that is not passing described.
     lists = len(doc(r30.path, f.AWS_PREFIX_LISTS)["PrefixLists"])
     subnets = len(doc(r30.path, f.AWS_SUBNETS)["Subnets"])
-    assert len(r30.aws_calls) == 18 + lists + 1 + 2 * subnets
-    assert r3.kube_requests == r30.kube_requests == 13
+    groups = len(doc(r30.path, f.AWS_NODEGROUPS)["nodegroups"])
+    failing = [
+        i for i in doc(r30.path, f.AWS_INSIGHTS)["insights"]
+        if i["insightStatus"]["status"] != "PASSING"
+    ]  # fmt: skip
+    assert (groups, len(failing)) == (1, 1)
+    eks = 1 + groups + 1 + 1 + len(failing)
+    assert len(r30.aws_calls) == 18 + lists + 1 + 2 * subnets + eks
+    assert r3.kube_requests == r30.kube_requests == 14
 
 
 def test_namespace_option_lists_namespaced_kinds_per_namespace(live, tmp_path) -> None:

@@ -117,8 +117,8 @@ def test_rbac_grants_only_get_list_and_watch() -> None:
 
 def test_iam_policy_is_the_operation_table_and_only_describes() -> None:
     assert iam_actions() == {call.iam_action for call in AWS_CALLS}
-    # Read-only: Describe*, and Get* for the entries of managed prefix lists.
-    assert all(a.split(":")[1].startswith(("Describe", "Get")) for a in iam_actions())
+    # Read-only: Describe*, Get* (prefix-list entries, CIDR reservations), List* (EKS).
+    assert all(a.split(":")[1].startswith(("Describe", "Get", "List")) for a in iam_actions())
 
 
 def test_capture_uses_exactly_the_granted_permissions(live, tmp_path: Path) -> None:
@@ -136,7 +136,7 @@ def test_capture_uses_exactly_the_granted_permissions(live, tmp_path: Path) -> N
 
     called: set[str] = set()
     for call in result.aws_calls:
-        assert call.operation.startswith(("Describe", "Get")), call
+        assert call.operation.startswith(("Describe", "Get", "List")), call
         called.add(f"{IAM_PREFIX[call.service]}:{call.operation}")
     assert called == iam_actions()
     describe_cluster = [c for c in result.aws_calls if c.operation == "DescribeCluster"]
@@ -176,11 +176,11 @@ def test_watch_uses_exactly_the_granted_permissions(live) -> None:
 
 
 def test_a_request_outside_the_rules_is_caught() -> None:
-    # The replay above would notice a capture that read Secrets or aws-auth.
+    # The replay above would notice a capture that read Secrets or another ConfigMap.
     rules = rbac_rules()
     for path in (
         "/api/v1/secrets",
-        "/api/v1/namespaces/kube-system/configmaps/aws-auth",
+        "/api/v1/namespaces/kube-system/configmaps/coredns",
         "/api/v1/namespaces/kube-system/configmaps",
         "/apis/apps/v1/daemonsets",
         "/api/v1/nodes/ip-10-0-1-5",

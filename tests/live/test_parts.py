@@ -134,8 +134,38 @@ def test_daemonset_env_is_masked_except_aws_node_cni_settings() -> None:
     assert other["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] == MARKER
     assert "annotations" not in aws_node["metadata"]  # none the checks read
     assert "managedFields" not in aws_node["metadata"]
-    aws_auth = {"metadata": {"name": "aws-auth", "namespace": "kube-system"}, "data": {}}
-    assert redact_k8s_item(f.K8S_CONFIGMAPS, aws_auth) is None
+    coredns = {"metadata": {"name": "coredns", "namespace": "kube-system"}, "data": {"a": "b"}}
+    assert redact_k8s_item(f.K8S_CONFIGMAPS, coredns) is None
+
+
+def test_aws_auth_keeps_each_role_arn_and_groups_only() -> None:
+    map_roles = (
+        "- rolearn: arn:aws:iam::111122223333:role/nodes\n"
+        "  username: system:node:{{EC2PrivateDNSName}}\n"
+        "  groups: [system:bootstrappers, system:nodes]\n"
+        "- username: no-arn\n"
+        "- rolearn: arn:aws:iam::111122223333:role/ops\n"
+    )
+    aws_auth = {
+        "metadata": {"name": "aws-auth", "namespace": "kube-system", "annotations": {"x": "y"}},
+        "data": {"mapRoles": map_roles, "mapUsers": "- userarn: arn:aws:iam::1:user/me\n"},
+    }
+    kept = redact_k8s_item(f.K8S_CONFIGMAPS, aws_auth)
+    assert kept is not None
+    assert json.loads(kept["data"]["mapRoles"]) == [
+        {"rolearn": "arn:aws:iam::111122223333:role/nodes",
+         "groups": ["system:bootstrappers", "system:nodes"]},
+        {"rolearn": "arn:aws:iam::111122223333:role/ops", "groups": []},
+    ]  # fmt: skip
+    assert list(kept["data"]) == ["mapRoles"] and "annotations" not in kept["metadata"]
+    for broken in ("{not: [yaml", "just a string", 42):
+        bad = {"metadata": aws_auth["metadata"], "data": {"mapRoles": broken}}
+        assert redact_k8s_item(f.K8S_CONFIGMAPS, bad) == {
+            "metadata": {"name": "aws-auth", "namespace": "kube-system"},
+            "data": {},
+        }
+    wrong_namespace = {"metadata": {"name": "aws-auth", "namespace": "default"}, "data": {}}
+    assert redact_k8s_item(f.K8S_CONFIGMAPS, wrong_namespace) is None
 
 
 SAMPLE = (

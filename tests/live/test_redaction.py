@@ -36,7 +36,9 @@ def test_no_planted_secret_reaches_the_bundle(live, tmp_path: Path) -> None:
     assert b"managedFields" not in data and LAST_APPLIED.encode() not in data
     paths = [r.path for r in live.server.requests]
     assert not [p for p in paths if "secrets" in p or p.endswith("/configmaps")]
-    assert not [p for p in paths if "aws-auth" in p]
+    assert [p for p in paths if "aws-auth" in p] == [
+        "/api/v1/namespaces/kube-system/configmaps/aws-auth"
+    ]
 
 
 def test_aws_node_cni_settings_survive_and_other_env_is_masked_or_dropped(
@@ -66,7 +68,7 @@ def test_aws_node_cni_settings_survive_and_other_env_is_masked_or_dropped(
     assert "ephemeralContainers" not in pod["spec"]
     assert set(pod["spec"]["containers"][0]) == {"name", "image"}
     configmaps = items(result.path, f.K8S_CONFIGMAPS)
-    assert [c["metadata"]["name"] for c in configmaps] == ["amazon-vpc-cni"]
+    assert [c["metadata"]["name"] for c in configmaps] == ["amazon-vpc-cni", "aws-auth"]
     assert configmaps[0]["data"]["warm-ip-target"] == "1"
 
 

@@ -23,7 +23,7 @@ def test_demo_bundle_fails_every_check_with_named_objects() -> None:
     assert {c: s for c, s in statuses.items() if c not in other_platforms} == {
         c: "fail" for c in statuses if c not in other_platforms
     }
-    assert len(statuses) == 11
+    assert len(statuses) == 12
     findings = [f for r in report["results"] for f in r["findings"]]
     assert any(f["severity"] == "critical" for f in findings)
     resources = {ref for f in findings for ref in f["resources"]}

@@ -115,7 +115,7 @@ def test_finding_numbers_are_the_report_s() -> None:
     code, _, err = _playbook("egress-snat-route", "--bundle", "fixtures/demo", "--finding", "99")
     assert (code, err) == (
         2,
-        "netdoctor: error: --finding 99: fixtures/demo has 28 finding(s) (numbers: 1–28)\n",
+        "netdoctor: error: --finding 99: fixtures/demo has 29 finding(s) (numbers: 1–29)\n",
     )
 
 

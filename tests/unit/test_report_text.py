@@ -91,13 +91,13 @@ def test_demo_reads_top_to_bottom() -> None:
         "        topology.kubernetes.io/zone); no ENIConfig has that name",
     ]
     assert " ".join(lines[-2:]) == (
-        "25 problems, 3 consequences in 9 of 11 checks (worst: critical); 2 not applicable "
+        "25 problems, 4 consequences in 10 of 12 checks (worst: critical); 2 not applicable "
         "to this cluster."
     )
     # the findings come in display order
     headings = [line.lstrip() for line in lines if line.lstrip().startswith("[")]
     numbers = [int(line[1:].split("]")[0]) for line in headings]
-    assert numbers == list(range(1, 29))
+    assert numbers == list(range(1, 30))
 
 
 def test_bundle_path_in_the_playbook_command_is_shell_quoted(tmp_path: Path) -> None:
@@ -154,14 +154,14 @@ def test_missing_data_is_said_plainly_with_the_commands_that_collect_it(tmp_path
     assert "    - NAT gateway state (needs aws/ec2-describe-nat-gateways.json)" in section
     assert "    aws/ec2-describe-nat-gateways.json" in section
     assert lines[-2:] == [
-        "No problems found in 1 check; 11 of 12 checks could not run in full for missing",
+        "No problems found in 2 checks; 11 of 13 checks could not run in full for missing",
         "data (see above).",
     ]
     # pods.json is absent too: trunk-node-label and cni-health ran in part, and so did
     # egress-snat-route
     builtin_only = run_cli("check", str(bundle), env={"COLUMNS": "80"}).out.splitlines()
     assert builtin_only[-2:] == [
-        "No problems found in 1 check; 10 of 11 checks could not run in full for missing",
+        "No problems found in 2 checks; 10 of 12 checks could not run in full for missing",
         "data (see above).",
     ]
 
@@ -192,7 +192,7 @@ def test_markdown_numbers_findings_and_lists_collect_commands(tmp_path: Path) ->
     assert "### 2. CRITICAL · `custom-networking`" in out
     assert "Fix: `netdoctor playbook custom-networking --bundle fixtures/demo --finding 2`" in out
     assert (
-        "**25 problems, 3 consequences in 9 of 11 checks \\(worst: critical\\); 2 not applicable "
+        "**25 problems, 4 consequences in 10 of 12 checks \\(worst: critical\\); 2 not applicable "
         "to this cluster.**"
     ) in out
     bundle, plugin = _partial_bundle(tmp_path)

@@ -174,6 +174,7 @@ def capacity(args: argparse.Namespace) -> Result:
                 "usable": s.usable,
                 "used": s.used,
                 "free": s.free,
+                "reserved": s.reserved,
                 "fill": None if s.fill is None else round(s.fill, 4),
                 "nodes": s.nodes,
                 "prefix_blocks": s.prefix_blocks,

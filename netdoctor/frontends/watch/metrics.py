@@ -58,7 +58,8 @@ class WatchMetrics:
         )
         self.subnet_free_ips = Gauge(
             "netdoctor_subnet_free_ips",
-            "Free addresses of the subnet (AvailableIpAddressCount).",
+            "Free addresses of the subnet EC2 would hand out (AvailableIpAddressCount less"
+            " CIDR reservations).",
             ["subnet", "zone"],
             registry=r,
         )

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from netdoctor.facts.cni import DEFAULT_ENI_CONFIG_KEY, DEFAULTS
+from netdoctor.facts.identity import mapped_roles
 from netdoctor.snapshot import files as f
 
 Spec = Any
@@ -315,6 +316,21 @@ def _vpc_cni_data(value: Any) -> Any:
     if not isinstance(value, dict):
         return DROP
     return {k: v for k, v in value.items() if k in VPC_CNI_CONFIG_KEYS and isinstance(v, str)}
+
+
+def _aws_auth_data(value: Any) -> Any:
+    """aws-auth cut to each mapped role's ARN and groups (what node-join reads); usernames,
+    `mapUsers`, `mapAccounts` and anything else are dropped. The result is JSON, which is YAML."""
+    if not isinstance(value, dict):
+        return DROP
+    roles = mapped_roles(value.get("mapRoles"))
+    for role in roles:
+        role["rolearn"] = scrub(role["rolearn"])
+    return {"mapRoles": json.dumps(roles)} if roles else {}
+
+
+AWS_AUTH_CONFIGMAP = _object(meta(), data=_aws_auth_data)
+"""What capture keeps of the aws-auth ConfigMap."""
 
 
 def _cninode_feature(value: Any) -> Any:

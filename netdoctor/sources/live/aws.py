@@ -257,6 +257,17 @@ class AwsCollector:
             tasks.append(self._prefix_lists)
         if f.AWS_SUBNET_CIDR_RESERVATIONS in self.wanted:
             tasks.append(functools.partial(self._subnet_cidr_reservations, by_vpc))
+        for rel, task in (
+            (f.AWS_NODEGROUPS, self._nodegroups),
+            (f.AWS_ACCESS_ENTRIES, self._access_entries),
+            (f.AWS_INSIGHTS, self._insights),
+        ):
+            if rel not in self.wanted:
+                continue
+            if self.cluster is None:
+                self._missing(rel, "the cluster name is unknown: pass --cluster")
+            else:
+                tasks.append(task)
         if {f.AWS_INSTANCES, f.AWS_INSTANCE_TYPES} & self.wanted:
             tasks.insert(0, self._instances_and_types)
         run_parallel(tasks, self.settings.workers, "netdoctor-aws")
@@ -383,6 +394,67 @@ class AwsCollector:
             self._missing(rel, str(exc))
             return
         self._write(rel, merged, sum(len(v) for v in merged.values()), pages)
+
+    def _nodegroups(self) -> None:
+        """describe-nodegroup of each node group, merged: the list names them only, and the
+        health issues and node role are in the describe."""
+        rel = f.AWS_NODEGROUPS
+        self.progress.update(FileProgress(rel, "running"))
+        merged: list[Any] = []
+        try:
+            names, pages = self._api.call(
+                rel, "eks", "list_nodegroups", {"clusterName": self.cluster}, "nodegroups"
+            )
+            for name in names.get("nodegroups") or []:
+                params = {"clusterName": self.cluster, "nodegroupName": name}
+                doc, more = self._api.call(rel, "eks", "describe_nodegroup", params, None)
+                if isinstance(doc.get("nodegroup"), dict):
+                    merged.append(doc["nodegroup"])
+                pages += more
+        except AwsNoAccess:
+            raise
+        except AwsFailed as exc:
+            self._missing(rel, str(exc))
+            return
+        self._write(rel, {"nodegroups": merged}, len(merged), pages)
+
+    def _access_entries(self) -> None:
+        self._list_file(
+            f.AWS_ACCESS_ENTRIES,
+            "eks",
+            "list_access_entries",
+            {"clusterName": self.cluster},
+            "accessEntries",
+            False,
+        )
+
+    def _insights(self) -> None:
+        """list-insights, each insight that is not PASSING given describe-insight's
+        recommendation and resources (a passing one has nothing more to say)."""
+        rel = f.AWS_INSIGHTS
+        self.progress.update(FileProgress(rel, "running"))
+        try:
+            doc, pages = self._api.call(
+                rel, "eks", "list_insights", {"clusterName": self.cluster}, "insights"
+            )
+            for insight in doc.get("insights") or []:
+                status = _dig(insight, "insightStatus", "status")
+                if status == "PASSING" or not insight.get("id"):
+                    continue
+                params = {"clusterName": self.cluster, "id": insight["id"]}
+                found, more = self._api.call(rel, "eks", "describe_insight", params, None)
+                detail = found.get("insight")
+                if isinstance(detail, dict):
+                    insight.update(
+                        {k: detail[k] for k in ("recommendation", "resources") if k in detail}
+                    )
+                pages += more
+        except AwsNoAccess:
+            raise
+        except AwsFailed as exc:
+            self._missing(rel, str(exc))
+            return
+        self._write(rel, doc, len(doc.get("insights") or []), pages)
 
     def _write(self, rel: str, doc: dict[str, Any], items: int, pages: int) -> None:
         with self._lock:

@@ -20,7 +20,7 @@ from netdoctor.snapshot.snapshot import NOT_INSTALLED
 from netdoctor.sources.live.hints import NodeFacts
 from netdoctor.sources.live.k8s_api import KubeApi, KubeError, KubeSettings
 from netdoctor.sources.live.permissions import (
-    CONFIGMAP_NAME,
+    CONFIGMAP_NAMES,
     CONFIGMAP_NAMESPACE,
     DISCOVERY_PATH,
     needs_note,
@@ -38,8 +38,8 @@ class _Expired(Exception):
 def plan_paths(kind: ApiKind, namespaces: Sequence[str]) -> list[str]:
     """The request paths whose results make up `kind`'s bundle file."""
     if kind.bundle_file == f.K8S_CONFIGMAPS:
-        # By name: the aws-auth ConfigMap (IAM mappings) is never fetched.
-        return [kind.object_path(CONFIGMAP_NAME, CONFIGMAP_NAMESPACE)]
+        # By name: no other ConfigMap is ever fetched.
+        return [kind.object_path(name, CONFIGMAP_NAMESPACE) for name in CONFIGMAP_NAMES]
     if kind.bundle_namespace:
         return [kind.list_path(kind.bundle_namespace)]
     if kind.namespaced and namespaces:

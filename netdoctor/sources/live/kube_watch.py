@@ -5,8 +5,8 @@ Per request path of each kind (`k8s.plan_paths`: one cluster-wide path, or one p
 `resourceVersion`, asking for bookmarks. A watch that ends (its `timeoutSeconds`, a dropped
 connection) resumes from the last version seen, so steady state is one open watch per path and
 no re-list; a 410 Expired (too old a version) re-lists; errors back off exponentially with
-jitter. The aws-node ConfigMap is read by name (`poll_configmap`, once per cycle): RBAC grants
-`get` on that one object only.
+jitter. The ConfigMaps capture reads (aws-node's settings, aws-auth) are read by name
+(`poll_configmap`, once per cycle each): RBAC grants `get` on those objects only.
 
 Objects are kept as the capture would write them (allow-list redaction, `dump_list_item`), so
 `write()` produces the List files `netdoctor capture` writes, less `metadata.resourceVersion`
@@ -47,6 +47,10 @@ ErrorHook = Callable[[str], None]
 
 Key = tuple[str, str]
 """(namespace, name)."""
+
+
+_BY_NAME = "by name"
+"""The `listed`/`missing` key of the ConfigMaps, read by name rather than listed."""
 
 
 class _Expired(Exception):
@@ -220,27 +224,26 @@ class KubeWatcher:
         return missing
 
     def poll_configmap(self) -> None:
-        """GET the aws-node ConfigMap by name (one request) and keep it."""
+        """GET the ConfigMaps capture reads, by name (one request each), and keep them."""
         state = self.states.get(f.K8S_CONFIGMAPS)
         if state is None or self._api is None or "*" in state.missing:
             return
-        [path] = plan_paths(state.kind, ())
-        try:
-            body = self._api.get(path, [])
-        except KubeError as exc:
-            if exc.status == 404:
-                self._replace(state, path, {})
-                return
-            self._failed(state, path, "get", exc)
-            return
-        except Cancelled:
-            return
-        item = orjson.loads(body)
-        kept = self._kept(state.kind, item) if isinstance(item, dict) else None
         fresh: dict[Key, tuple[bytes, dict[str, Any] | None]] = {}
-        if kept is not None:
-            fresh[_key(state.kind, item)] = (dump_list_item(kept), None)
-        self._replace(state, path, fresh)
+        for path in plan_paths(state.kind, ()):
+            try:
+                body = self._api.get(path, [])
+            except KubeError as exc:
+                if exc.status == 404:
+                    continue  # no such ConfigMap: its absence is the truth
+                self._failed(state, _BY_NAME, "get", exc)
+                return
+            except Cancelled:
+                return
+            item = orjson.loads(body)
+            kept = self._kept(state.kind, item) if isinstance(item, dict) else None
+            if kept is not None:
+                fresh[_key(state.kind, item)] = (dump_list_item(kept), None)
+        self._replace(state, _BY_NAME, fresh)
 
     # -- list then watch -------------------------------------------------------------------------
 

@@ -11,7 +11,11 @@ from dataclasses import dataclass
 from netdoctor.snapshot import files as f
 
 CONFIGMAP_NAME = "amazon-vpc-cni"
-"""The one ConfigMap capture reads (by name, so `aws-auth` is never even fetched)."""
+"""The VPC resource controller's settings."""
+AWS_AUTH_NAME = "aws-auth"
+"""The IAM-to-Kubernetes map: capture keeps only its role ARNs and groups (`redact.py`)."""
+CONFIGMAP_NAMES = (CONFIGMAP_NAME, AWS_AUTH_NAME)
+"""The ConfigMaps capture reads, each by name: no other ConfigMap is ever fetched."""
 CONFIGMAP_NAMESPACE = "kube-system"
 DISCOVERY_PATH = "/apis"
 """The one discovery request: which API groups (CRDs) the cluster serves."""
@@ -57,9 +61,15 @@ AWS_CALLS: tuple[AwsCall, ...] = (
     AwsCall(f.AWS_PREFIX_LISTS, "ec2", "GetManagedPrefixListEntries"),
     AwsCall(f.AWS_SUBNET_CIDR_RESERVATIONS, "ec2", "DescribeSubnets"),
     AwsCall(f.AWS_SUBNET_CIDR_RESERVATIONS, "ec2", "GetSubnetCidrReservations"),
+    AwsCall(f.AWS_NODEGROUPS, "eks", "ListNodegroups"),
+    AwsCall(f.AWS_NODEGROUPS, "eks", "DescribeNodegroup"),
+    AwsCall(f.AWS_ACCESS_ENTRIES, "eks", "ListAccessEntries"),
+    AwsCall(f.AWS_INSIGHTS, "eks", "ListInsights"),
+    AwsCall(f.AWS_INSIGHTS, "eks", "DescribeInsight"),
 )
-"""Every AWS file and the operations that fill it, in BUNDLE-FORMAT.md order (the prefix lists
-take two: the lists, then each list's entries)."""
+"""Every AWS file and the operations that fill it, in BUNDLE-FORMAT.md order (a file merged
+from a list and a describe of each item takes two: the prefix lists and their entries, the node
+groups, the insights)."""
 
 AWS_CALLS_BY_FILE: dict[str, AwsCall] = {}
 """Each file's first operation (the one a denied capture names)."""
@@ -73,7 +83,8 @@ def k8s_permission(bundle_file: str) -> str:
 
     kind = KINDS_BY_FILE[bundle_file]
     if bundle_file == f.K8S_CONFIGMAPS:
-        return f"get configmaps/{CONFIGMAP_NAME} in {CONFIGMAP_NAMESPACE}"
+        names = " and ".join(f"configmaps/{name}" for name in CONFIGMAP_NAMES)
+        return f"get {names} in {CONFIGMAP_NAMESPACE}"
     scope = f" in {kind.bundle_namespace}" if kind.bundle_namespace else ""
     return f"list {kind.resource}{scope}"
 

@@ -7,8 +7,9 @@ probes and their headers, lifecycle hooks, volumes (CSI attributes included), po
 managedFields and every annotation but the few the checks read are dropped; `user:pass@` is cut
 from image references; DaemonSet env keeps its names, with values masked except the VPC CNI
 settings of `aws-node`; the last-applied manifest of a Service keeps only the nodePorts it pins;
-only the `amazon-vpc-cni` ConfigMap is kept, with only the VPC resource controller's settings.
-Secrets are never requested at all.
+of the ConfigMaps only `amazon-vpc-cni` (the VPC resource controller's settings) and `aws-auth`
+(each mapped role's ARN and groups; usernames and mapUsers dropped) are kept. Secrets are never
+requested at all.
 
 With `--redact-ids`, `IdRedactor` also rewrites the finished files: AWS account ids, IPv4
 addresses outside the VPC CIDRs, AWS host names and identifying names (the cluster, load
@@ -27,6 +28,7 @@ from typing import Any
 
 from netdoctor.snapshot import files as f
 from netdoctor.sources.live.allowlist import (
+    AWS_AUTH_CONFIGMAP,
     CNI_ENV_NAMES,
     CNI_ENV_PREFIXES,
     DROP,
@@ -37,7 +39,7 @@ from netdoctor.sources.live.allowlist import (
     is_cni_setting,
     prune,
 )
-from netdoctor.sources.live.permissions import CONFIGMAP_NAME
+from netdoctor.sources.live.permissions import AWS_AUTH_NAME, CONFIGMAP_NAMES
 
 __all__ = [
     "CNI_ENV_NAMES",
@@ -66,11 +68,15 @@ def redact_k8s_item(bundle_file: str, item: dict[str, Any]) -> dict[str, Any] | 
     """The item as it may enter the bundle (only the allowed fields), or None when it must not
     enter it at all."""
     name, namespace = _name_ns(item)
-    if bundle_file == f.K8S_CONFIGMAPS and (name, namespace) != (CONFIGMAP_NAME, KUBE_SYSTEM):
+    if bundle_file == f.K8S_CONFIGMAPS and (
+        name not in CONFIGMAP_NAMES or namespace != KUBE_SYSTEM
+    ):
         return None
     spec = KINDS.get(bundle_file)
     if spec is None:
         return None  # a kind nobody listed here has nothing netdoctor reads
+    if bundle_file == f.K8S_CONFIGMAPS and name == AWS_AUTH_NAME:
+        spec = AWS_AUTH_CONFIGMAP
     if bundle_file == f.K8S_DAEMONSETS and (name, namespace) == (AWS_NODE, KUBE_SYSTEM):
         spec = _AWS_NODE_DAEMONSET
     kept = prune(item, spec)

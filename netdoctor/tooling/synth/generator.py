@@ -10,7 +10,7 @@ from typing import Any
 
 from netdoctor.errors import UsageError
 from netdoctor.snapshot import files as F
-from netdoctor.tooling.synth import clock, render_network, render_paths, topology
+from netdoctor.tooling.synth import clock, render_eks, render_network, render_paths, topology
 from netdoctor.tooling.synth.apps import app_workloads, bad_workload
 from netdoctor.tooling.synth.context import Context
 from netdoctor.tooling.synth.custom_resources import eniconfigs, security_group_policies
@@ -306,6 +306,9 @@ def _write(world: _World, out: BundleWriter, report: ProgressCallback) -> dict[s
         F.AWS_SUBNET_CIDR_RESERVATIONS,
         {"SubnetIpv4CidrReservations": [], "SubnetIpv6CidrReservations": []},
     )
+    doc(F.AWS_NODEGROUPS, render_eks.describe_nodegroups(ctx, nodes, topo.cluster_created))
+    doc(F.AWS_ACCESS_ENTRIES, render_eks.list_access_entries(ctx))
+    doc(F.AWS_INSIGHTS, render_eks.list_insights(ctx))
     slices = render_paths.endpoint_slices(exposure.services, world.plans)
     k8s(F.K8S_ENDPOINT_SLICES, slices, len(slices))
     return {"events": len(event_items), "enis": len(enis)}

@@ -126,7 +126,10 @@ def subnet_cells(
     usage.append_text(bar(row.used, row.usable or 0, bar_width, style))
     percent = f"{row.fill:.0%}" if row.fill is not None else "?"
     usage.append(f" {percent:>4}", style=f"bold {style}")
-    usage.append(f"\n{_num(row.used)} used · {_num(row.free)} free of {_num(row.usable)}", "dim")
+    reserved = f" ({_num(row.reserved)} reserved)" if row.reserved else ""
+    usage.append(
+        f"\n{_num(row.used)} used{reserved} · {_num(row.free)} free of {_num(row.usable)}", "dim"
+    )
     if row.prefix_blocks is None:
         room = Text("—", style="dim")
     else:
