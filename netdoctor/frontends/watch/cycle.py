@@ -155,16 +155,25 @@ class WatchCycle:
                          if digests.get(r) != self._digests.get(r))  # fmt: skip
         self._write_meta(captured_at, missing, aws)
         check_began = time.monotonic()
-        report, snap = self._check(captured_at)
-        check_seconds = time.monotonic() - check_began
-        self.metrics.update(
-            snap,
-            report,
-            CycleStats(finished_at=time.time(), duration=time.monotonic() - began),
-            forecasts(self.series, self.window),
-        )
-        snap.bundle.close()
-        del snap
+        # Decoding and deriving (the checks, then the capacity numbers of the metrics) build
+        # millions of objects and no cycle worth collecting meanwhile: the collector would only
+        # rescan the heap the watcher keeps. It runs once, below, when the snapshot is gone.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            report, snap = self._check(captured_at)
+            check_seconds = time.monotonic() - check_began
+            self.metrics.update(
+                snap,
+                report,
+                CycleStats(finished_at=time.time(), duration=time.monotonic() - began),
+                forecasts(self.series, self.window),
+            )
+            snap.bundle.close()
+            del snap
+        finally:
+            if was_enabled:
+                gc.enable()
         # Snapshot.load freezes the collector's heap (a speed-up for one-shot commands): what
         # this cycle left in reference cycles (the snapshot, the AWS session) would never be
         # freed in a process that lives on. Hand it back to the collector and collect, before
