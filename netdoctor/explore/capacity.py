@@ -26,6 +26,7 @@ from netdoctor.facts.ipspace import (
 from netdoctor.snapshot import aws_types as a
 
 if TYPE_CHECKING:
+    from netdoctor.facts.ipspace import SubnetPool
     from netdoctor.facts.views import NodeView, Views
     from netdoctor.snapshot.snapshot import Snapshot
 
@@ -192,8 +193,9 @@ def node_capacity(snap: Snapshot) -> list[NodeCapacity]:
     """One row per node: overloaded first, then the least headroom first."""
     views = snap.views
     rows = []
+    pools: dict[tuple[str | None, ...], SubnetPool] = {}  # nodes share their subnets' pool
     for view in views.nodes:
-        free, unit = _subnet_room(views, view)
+        free, unit = _subnet_room(views, view, pools)
         state = eni_state(views, view) if view.limits is not None else None
         top = next_top_up(views, view)
         asks = (
@@ -224,13 +226,20 @@ def _room(row: NodeCapacity) -> int:
     return row.headroom if row.headroom is not None else 1 << 30
 
 
-def _subnet_room(views: Views, view: NodeView) -> tuple[int | None, str]:
+def _subnet_room(
+    views: Views, view: NodeView, pools: dict[tuple[str | None, ...], SubnetPool]
+) -> tuple[int | None, str]:
     """(free IPs, "free IPs") of the node's pod subnets, or with prefix delegation (free
-    aligned /28 blocks, "free /28"); None when the subnets or their free counts are unknown."""
+    aligned /28 blocks, "free /28"); None when the subnets or their free counts are unknown.
+    `pools` caches each set of subnets' pool (its /28 space is costly: one scan per subnet,
+    not one per node)."""
     subnets = pod_subnets(views, view)
     if not subnets or any(s.AvailableIpAddressCount is None for s in subnets):
         return None, "free IPs"
-    pool = pool_of(views, subnets)
+    key = tuple(s.SubnetId for s in subnets)
+    pool = pools.get(key)
+    if pool is None:
+        pool = pools[key] = pool_of(views, subnets)
     if views.node_max_pods_input(view).prefix_delegation:
         return pool.free_blocks(views), "free /28"
     return pool.free, "free IPs"

@@ -1,8 +1,9 @@
-"""deploy/rbac.yaml and deploy/iam-policy.json grant exactly what capture uses, read-only.
+"""deploy/rbac.yaml and deploy/iam-policy.json grant exactly what capture and watch use,
+read-only.
 
-A capture is replayed against the rules: every Kubernetes request (the serve request log) and
-every AWS operation (the collector's `before-call` record) must be covered, and every rule and
-action must be used by at least one of them.
+A capture and a watch cycle are replayed against the rules: every Kubernetes request (the serve
+request log) and every AWS operation (the collector's `before-call` record) must be covered,
+and every rule, verb and action must be used by at least one of them.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def rbac_rules() -> list[Rule]:
     return rules
 
 
-def access_of(method: str, path: str) -> Access:
+def access_of(method: str, path: str, query: str = "") -> Access:
     """The RBAC verb and resource of a GET, as the API server's authorizer sees it."""
     assert method == "GET", f"{method} {path} is not read-only"
     parts = path.strip("/").split("/")
@@ -83,7 +84,9 @@ def access_of(method: str, path: str) -> Access:
     if rest[0] == "namespaces" and len(rest) >= 3:
         namespace, rest = rest[1], rest[2:]
     name = rest[1] if len(rest) > 1 else None
-    return Access("get" if name else "list", group, rest[0], namespace, name)
+    watching = any(p in ("watch=1", "watch=true") for p in query.split("&"))
+    verb = "get" if name else "watch" if watching else "list"
+    return Access(verb, group, rest[0], namespace, name)
 
 
 def covers(rule: Rule, access: Access) -> bool:
@@ -107,8 +110,8 @@ def iam_actions() -> set[str]:
     return actions
 
 
-def test_rbac_grants_only_get_and_list() -> None:
-    assert {v for rule in rbac_rules() for v in rule.verbs} == {"get", "list"}
+def test_rbac_grants_only_get_list_and_watch() -> None:
+    assert {v for rule in rbac_rules() for v in rule.verbs} == {"get", "list", "watch"}
     assert all("*" not in (*r.resources, *r.groups, *r.verbs) for r in rbac_rules())
 
 
@@ -138,6 +141,38 @@ def test_capture_uses_exactly_the_granted_permissions(live, tmp_path: Path) -> N
     assert called == iam_actions()
     describe_cluster = [c for c in result.aws_calls if c.operation == "DescribeCluster"]
     assert [c.params for c in describe_cluster] == [{"name": "atlas"}]
+
+
+def test_watch_uses_exactly_the_granted_permissions(live) -> None:
+    import time
+
+    from netdoctor.engine.registry import load_checks
+    from netdoctor.frontends.watch.cycle import WatchCycle
+    from netdoctor.frontends.watch.metrics import WatchMetrics
+
+    cycle = WatchCycle(live.options(None), load_checks(plugins=False).select(), WatchMetrics())
+    try:
+        cycle.run()
+        deadline = time.monotonic() + 10
+        listed = [rel for rel, s in cycle.kube.states.items() if s.listed]
+        while cycle.kube.watches < len(listed) - 1:  # all but the ConfigMap, read by name
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        time.sleep(0.1)  # the last watch request reaches the log
+        cycle.run()
+    finally:
+        cycle.close()
+
+    rules = rbac_rules()
+    used: set[tuple[Rule, str]] = set()
+    for request in live.server.requests:
+        access = access_of(request.method, request.path, request.query)
+        covering = [rule for rule in rules if covers(rule, access)]
+        assert covering, f"no RBAC rule grants {access} ({request.path}?{request.query})"
+        used.update((rule, access.verb) for rule in covering)
+    granted = {(rule, verb) for rule in rules for verb in rule.verbs}
+    capture_only = {(r, "get") for r in rules if r.urls}  # /apis: watch reads it too
+    assert granted - used - capture_only == set(), "verbs watch does not need"
 
 
 def test_a_request_outside_the_rules_is_caught() -> None:

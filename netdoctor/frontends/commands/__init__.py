@@ -29,6 +29,10 @@ COMMANDS: dict[str, Command] = {
         "netdoctor.frontends.commands.record",
         "record an incident: a capture every interval, stored as frames",
     ),
+    "watch": Command(
+        "netdoctor.frontends.commands.watch",
+        "keep checking the live cluster: Prometheus metrics, forecasts, frames on change",
+    ),
     "replay": Command(
         "netdoctor.frontends.commands.replay",
         "step through a recorded incident in the TUI: timeline, sparklines, frame diffs",

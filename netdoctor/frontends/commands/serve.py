@@ -11,13 +11,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from netdoctor.errors import UsageError
 from netdoctor.frontends.commands import summary
 from netdoctor.frontends.interrupts import sigterm_interrupts
 
 if TYPE_CHECKING:
+    from netdoctor.frontends.serve.server import BundleApiServer
     from netdoctor.snapshot.archive import SizeLimits
     from netdoctor.snapshot.bundle import Bundle
 
@@ -28,15 +29,21 @@ Serve the Kubernetes objects of a snapshot bundle over the Kubernetes REST API o
 and write a kubeconfig for it, so kubectl, k9s or `netdoctor capture` can browse a recorded
 incident as if it were live.
 
-The API is read-only: discovery, list (with pagination, label and field selectors) and get by
-name. Writes answer 405 Method Not Allowed and watches are refused; kinds whose file the bundle
-lacks are not served. AGE columns count from the bundle's meta.json captured_at."""
+The API is read-only: discovery, list (with pagination, label and field selectors), get by
+name and watch (?watch=1). Writes answer 405 Method Not Allowed; kinds whose file the bundle
+lacks are not served. AGE columns count from the bundle's meta.json captured_at.
+
+With --frame-interval, a recorded incident is replayed: the API serves its frames one after
+the other, and watches stream the changes between frames as ADDED/MODIFIED/DELETED events
+(resourceVersion one higher per frame, BOOKMARK events, 410 Expired for a version older than
+the first frame), so `netdoctor watch` or `kubectl get -w` see the incident happen again."""
 
 EPILOG = """\
 example:
   netdoctor serve bundle.tar.gz &
   netdoctor serve incident/ --frame 7 &     # one frame of a recorded incident
   netdoctor serve --demo --frame 5 &        # the demo incident's frame 5
+  netdoctor serve incident/ --frame-interval 10 &   # replay: the next frame every 10 s
   export KUBECONFIG=$PWD/netdoctor-serve.kubeconfig
   kubectl get nodes
   kubectl get pods -A --field-selector spec.nodeName=ip-10-0-1-5.ec2.internal
@@ -65,6 +72,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="N|TIME",
         help="with a recorded incident: the frame to serve (N, first/last or a time, as for "
         "`netdoctor check --frame`; default: the last frame)",
+    )
+    parser.add_argument(
+        "--frame-interval",
+        type=float,
+        metavar="SECONDS",
+        help="with a recorded incident: replay it, serving the next frame every SECONDS "
+        "(from --frame, default the first) and streaming the changes to watches",
     )
     parser.add_argument(
         "--demo",
@@ -106,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
     from netdoctor.report.escape import printable
 
     source = _source(args)
+    if args.frame_interval is not None and not args.frame_interval > 0:
+        raise UsageError(f"--frame-interval must be positive, got {args.frame_interval:g}")
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
     kubeconfig = Path(args.kubeconfig).expanduser().absolute()
@@ -125,14 +141,19 @@ def run(args: argparse.Namespace) -> int:
     # on big bundles, and no multi-second GC pauses mid-request later).
     gc.disable()
     try:
-        with _open(source, args.frame, size_limits(args)) as (bundle, label):
-            server = BundleApiServer.from_loader(
-                bundle.read_json,
-                port=args.port,
-                tls=args.https,
-                token=secrets.token_urlsafe(24) if args.https else None,
-                on_request=log_request if args.log_requests else None,
+        options = {
+            "port": args.port,
+            "tls": args.https,
+            "token": secrets.token_urlsafe(24) if args.https else None,
+            "on_request": log_request if args.log_requests else None,
+        }
+        if args.frame_interval is not None:
+            server, label = _replay(
+                source, args.frame, args.frame_interval, size_limits(args), options
             )
+        else:
+            with _open(source, args.frame, size_limits(args)) as (bundle, label):
+                server = BundleApiServer.from_loader(bundle.read_json, **options)
     except OSError as exc:
         if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
             raise
@@ -201,6 +222,44 @@ def _open(source: str, frame: str | None, limits: SizeLimits) -> Iterator[tuple[
         label = f"{source} frame {chosen.number} of {len(incident)}"
         with incident.open_bundle(chosen.number) as bundle:
             yield bundle, label
+
+
+def _replay(
+    source: str, frame: str | None, interval: float, limits: SizeLimits, options: dict[str, Any]
+) -> tuple[BundleApiServer, str]:
+    """A server replaying every frame of the incident at `source`, from `frame` (default the
+    first), one frame every `interval` seconds.
+
+    Raises:
+        UsageError: `source` is a single bundle, or no such frame.
+    """
+    from netdoctor.frontends.serve.server import BundleApiServer
+    from netdoctor.frontends.serve.store import captured_at, cluster_version, load_objects
+    from netdoctor.sources.incident.reader import is_incident, open_incident
+
+    if not is_incident(source):
+        raise UsageError("--frame-interval needs a recorded incident; BUNDLE is a single snapshot")
+    with open_incident(source, limits) as incident:
+        start = incident.select(frame) if frame else incident.first
+        frames = []
+        for fr in incident.frames:
+            with incident.open_bundle(fr.number) as bundle:
+                frames.append(load_objects(bundle.read_json))
+                if fr.number == start.number:
+                    options["age_reference"] = captured_at(bundle.read_json)
+                    options["kubernetes_version"] = cluster_version(bundle.read_json)
+        server = BundleApiServer(
+            {},
+            frames=frames,
+            start_frame=start.number - 1,
+            frame_interval=interval,
+            **options,
+        )
+        label = (
+            f"{source} replayed from frame {start.number} of {len(incident)}, "
+            f"one frame every {interval:g}s"
+        )
+    return server, label
 
 
 def _announce(bundle: str, url: str, kubeconfig: Path, kinds: list[str]) -> None:

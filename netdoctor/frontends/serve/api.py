@@ -18,10 +18,12 @@ from netdoctor.frontends.serve import discovery
 from netdoctor.frontends.serve.faults import FaultInjector
 from netdoctor.frontends.serve.pagination import fingerprint, paginate
 from netdoctor.frontends.serve.render import Representation, negotiate, render_list, render_object
+from netdoctor.frontends.serve.replay import Replay
 from netdoctor.frontends.serve.responses import ApiError, Response, kind_details, not_found
 from netdoctor.frontends.serve.selectors import Selections
-from netdoctor.frontends.serve.store import Store, index_objects
+from netdoctor.frontends.serve.store import Store
 from netdoctor.frontends.serve.tls import check_bearer_token
+from netdoctor.frontends.serve.watching import BOOKMARK_INTERVAL, watch_stream
 from netdoctor.snapshot.kinds import ApiKind
 
 log = logging.getLogger(__name__)
@@ -40,21 +42,24 @@ class BundleApi:
         token: str | None = None,
         age_reference: datetime | None = None,
         kubernetes_version: str | None = None,
+        frames: Sequence[Mapping[str, Sequence[Any]]] | None = None,
+        start_frame: int = 0,
     ) -> None:
-        """Index `objects`; the arguments are those of `BundleApiServer`.
+        """Index `objects` (or every frame of `frames`); the arguments are those of
+        `BundleApiServer`.
 
         Raises:
             BundleError: an item is not an object with `metadata.name`.
         """
-        self._stores = index_objects(objects)
-        rvs = [s.max_resource_version for s in self._stores.values()]
-        self.resource_version = str(max(rvs, default=0) or 1)
-        """`metadata.resourceVersion` of every list: the newest one in the bundle."""
+        self.replay = Replay(frames if frames is not None else [objects], start_frame)
+        """The frames served one after the other (a single bundle is one frame)."""
+        self.bookmark_interval = BOOKMARK_INTERVAL
+        """Seconds between BOOKMARK events on an idle watch."""
         self.token = token
         self.age_reference = age_reference
         self.kubernetes_version = kubernetes_version or discovery.DEFAULT_KUBERNETES_VERSION
         self._faults = FaultInjector()
-        self._selections = Selections()
+        self._selections = [Selections() for _ in range(len(self.replay))]
         self._stopping = threading.Event()
         """Set when the server stops: wakes requests an injected delay holds."""
 
@@ -66,7 +71,13 @@ class BundleApi:
     @property
     def kinds(self) -> list[ApiKind]:
         """The kinds served (those whose bundle file was present), in `API_KINDS` order."""
-        return [s.kind for s in self._stores.values()]
+        return [s.kind for s in self.replay.stores.values()]
+
+    @property
+    def resource_version(self) -> str:
+        """`metadata.resourceVersion` of every list: the current frame's (for one bundle, the
+        newest one in it)."""
+        return self.replay.resource_version
 
     def answer(self, method: str, target: SplitResult, headers: Mapping[str, str]) -> Response:
         """The answer to `method` on the request target (URL path and query); never raises."""
@@ -116,28 +127,39 @@ class BundleApi:
         params: dict[str, str],
         headers: Mapping[str, str],
     ) -> Response:
-        if (rest and rest[0] == "watch") or params.get("watch") in ("true", "1"):
+        if rest and rest[0] == "watch":
             raise ApiError(
                 405,
-                "watch is not supported: netdoctor serve replays a recording that never changes",
+                "the deprecated /watch/ paths are not served: use ?watch=1 on the list path",
             )
+        watch = params.get("watch") in ("true", "1")
         namespace: str | None = None
         if len(rest) >= 3 and rest[0] == "namespaces":
             namespace, rest = rest[1], rest[2:]
         if not rest or len(rest) > 2:
             raise not_found()
-        store = self._stores.get((group, version, rest[0]))
+        frame = self.replay.current
+        key = (group, version, rest[0])
+        store = self.replay.states[frame].get(key)
         if store is None or (namespace is not None and not store.kind.namespaced):
             raise not_found()
         kind = store.kind
         name = rest[1] if len(rest) == 2 else None
         if name is not None and kind.namespaced and namespace is None:
             raise not_found()
-        self._faults.check_allowed(kind, "list" if name is None else "get", namespace)
+        if watch and name is not None:
+            raise ApiError(405, "watching one object by name is not served: use a fieldSelector")
+        verb = "watch" if watch else "list" if name is None else "get"
+        self._faults.check_allowed(kind, verb, namespace)
+        if watch:
+            stream = watch_stream(
+                self.replay, key, namespace, params, self._stopping, self.bookmark_interval
+            )
+            return Response(200, [], stream=stream)
         rep = negotiate(headers.get("Accept", ""))
         if name is not None:
-            return self._get(store, name, namespace, rep, params)
-        return self._list(store, namespace, rep, params)
+            return self._get(store, name, namespace, rep, params, frame)
+        return self._list(store, namespace, rep, params, frame)
 
     def _get(
         self,
@@ -146,13 +168,15 @@ class BundleApi:
         namespace: str | None,
         rep: Representation,
         params: dict[str, str],
+        frame: int,
     ) -> Response:
         index = store.by_key.get((namespace or "", name))
         if index is None:
             kind = store.kind
             details = kind_details(kind, name=name)
             raise ApiError(404, f'{kind.resource} "{name}" not found', details=details)
-        return render_object(store, index, rep, params, self._now(), self.resource_version)
+        version = str(self.replay.rvs[frame])
+        return render_object(store, index, rep, params, self._now(), version)
 
     def _list(
         self,
@@ -160,12 +184,13 @@ class BundleApi:
         namespace: str | None,
         rep: Representation,
         params: dict[str, str],
+        frame: int,
     ) -> Response:
         labels, fields = params.get("labelSelector", ""), params.get("fieldSelector", "")
-        selected = self._selections.select(store, namespace, labels, fields)
+        selected = self._selections[frame].select(store, namespace, labels, fields)
         kind = store.kind
         page, more = paginate(
             selected, params, fingerprint(kind.group, kind.plural, namespace or "", labels, fields)
         )
-        meta: dict[str, Any] = {"resourceVersion": self.resource_version, **more}
+        meta: dict[str, Any] = {"resourceVersion": str(self.replay.rvs[frame]), **more}
         return render_list(store, page, meta, rep, params, self._now())

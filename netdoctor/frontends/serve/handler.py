@@ -9,7 +9,7 @@ import logging
 import socket
 import socketserver
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
@@ -130,7 +130,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.server.record(RequestRecord(method, target.path, target.query, response.status))
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(sum(len(b) for b in response.body)))
+        if response.stream is not None:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(sum(len(b) for b in response.body)))
         self.send_header("Cache-Control", "no-cache, private")
         for key, value in response.headers.items():
             self.send_header(key, value)
@@ -138,3 +141,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if method != "HEAD":
             for chunk in response.body:
                 self.wfile.write(chunk)
+        if response.stream is not None:
+            self._stream(response.stream if method != "HEAD" else iter(()))
+
+    def _stream(self, chunks: Iterator[bytes]) -> None:
+        """Write `chunks` with chunked transfer encoding, each flushed at once (watch events)."""
+        try:
+            for chunk in chunks:
+                if chunk:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except OSError:
+            self.close_connection = True  # the client went away mid-watch
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()

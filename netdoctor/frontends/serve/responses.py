@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +67,9 @@ class Response:
     body: list[bytes]
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    stream: Iterator[bytes] | None = None
+    """Chunks sent with chunked transfer encoding after `body` (a watch); None for a plain
+    answer with a Content-Length."""
 
     @classmethod
     def json(cls, obj: Any, status: int = 200, content_type: str = "application/json") -> Response:

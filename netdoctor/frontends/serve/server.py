@@ -2,7 +2,9 @@
 
 `BundleApiServer` speaks enough of the API for kubectl, the official Python client and
 `netdoctor capture`: discovery, list (pagination, label and field selectors, server-side
-tables), get by name. Writes answer 405 and watches are refused, so nothing can hang or change.
+tables), get by name, and watch (`?watch=1`). Writes answer 405. Over the frames of a recorded
+incident it replays the incident: each frame in turn (every `frame_interval` seconds, or on
+`advance()`), watches streaming the changes between frames as events (`replay`, `watching`).
 For tests it records every request and can inject faults (429/5xx, delays, a forbidden kind).
 
 This module is the server's lifecycle and public API; the answering is `BundleApi` (`api`), the
@@ -76,6 +78,9 @@ class BundleApiServer(BundleApi):
         kubernetes_version: str | None = None,
         on_request: Callable[[RequestRecord], None] | None = None,
         request_log_size: int = REQUEST_LOG_SIZE,
+        frames: Sequence[Mapping[str, Sequence[Any]]] | None = None,
+        start_frame: int = 0,
+        frame_interval: float | None = None,
     ) -> None:
         """Index `objects` and bind the listening socket.
 
@@ -90,13 +95,24 @@ class BundleApiServer(BundleApi):
             kubernetes_version: `major.minor` reported by `/version`.
             on_request: called with each `RequestRecord` after it is logged.
             request_log_size: how many of the latest requests `requests` keeps.
+            frames: the frames of a recorded incident (each bundle file → items), served one
+                after the other from `start_frame` (0-based); `objects` is then ignored.
+            frame_interval: seconds between frames once started; None moves only on
+                `advance()`.
 
         Raises:
             BundleError: an item is not an object with `metadata.name`.
         """
         super().__init__(
-            objects, token=token, age_reference=age_reference, kubernetes_version=kubernetes_version
+            objects,
+            token=token,
+            age_reference=age_reference,
+            kubernetes_version=kubernetes_version,
+            frames=frames,
+            start_frame=start_frame,
         )
+        self.frame_interval = frame_interval
+        self._ticker: threading.Thread | None = None
         self.on_request = on_request
         self.ca_pem: bytes | None = None
         """PEM certificate clients must trust when `tls` is on (it is its own CA)."""
@@ -163,11 +179,42 @@ class BundleApiServer(BundleApi):
             daemon=True,
         )
         self._thread.start()
+        if self.frame_interval is not None and len(self.replay) > 1:
+            self._ticker = threading.Thread(
+                target=self._tick, name=f"netdoctor-serve-frames-{self.port}", daemon=True
+            )
+            self._ticker.start()
         return self
+
+    def _tick(self) -> None:
+        assert self.frame_interval is not None
+        while not self._stopping.wait(self.frame_interval):
+            if not self.advance():
+                return
+
+    # -- replay ------------------------------------------------------------------------------
+
+    def advance(self) -> bool:
+        """Serve the next frame (watches stream its changes); False at the last frame."""
+        return self.replay.advance()
+
+    @property
+    def frame(self) -> int:
+        """The frame served now, 0-based."""
+        return self.replay.current
+
+    def expire_watches(self) -> None:
+        """End every open watch with a 410 Expired ERROR event, as the API server does when
+        a watcher falls out of its history: clients must list again."""
+        self.replay.expire_watches()
 
     def stop(self) -> None:
         """Stop serving, close open connections and wake delayed requests. Idempotent."""
         self._stopping.set()
+        self.replay.wake()
+        if self._ticker is not None:
+            self._ticker.join()
+            self._ticker = None
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join()

@@ -238,6 +238,31 @@ class IncidentStore:
                 raise BundleError(f"{rel}: cannot read ({exc.strerror or exc})") from exc
         return self.add_frame(contents)
 
+    def remove_frames(self, names: Iterable[str]) -> int:
+        """Drop committed frames (retention); returns how many went.
+
+        Each frame is first renamed to a temp name (readers skip it at once), the index is
+        rewritten, then its files and the blobs no remaining frame links are removed: at every
+        step the recording opens as the frames that remain.
+        """
+        doomed = []
+        for name in names:
+            if not _FRAME_NAME.match(name):
+                continue
+            frame = self.root / FRAMES / name
+            hidden = frame.with_name(f"{TEMP_PREFIX}removed-{name}")
+            try:
+                os.rename(frame, hidden)
+            except FileNotFoundError:
+                continue
+            doomed.append(hidden)
+        if doomed:
+            self._write_index()
+            for hidden in doomed:
+                shutil.rmtree(hidden, ignore_errors=True)
+            self.recover()
+        return len(doomed)
+
     def _put_blob(self, data: bytes) -> tuple[Path, bool]:
         digest = hashlib.sha256(data).hexdigest()
         fan = self.root / BLOBS / digest[:2]

@@ -129,29 +129,13 @@ class KubeCollector:
         Raises:
             KubeError: the API server could not be reached at all.
         """
-        try:
-            body = self._http.get(DISCOVERY_PATH, [])
-        except KubeError as exc:
-            if exc.status == 0:
-                raise
-            return None  # list each kind instead; a 404 then means "not installed"
-        try:
-            groups = orjson.loads(body).get("groups") or []
-            return {
-                str(v.get("groupVersion"))
-                for g in groups
-                if isinstance(g, dict)
-                for v in g.get("versions") or []
-                if isinstance(v, dict)
-            }
-        except (orjson.JSONDecodeError, AttributeError):
-            return None
+        return served_group_versions(self._http)
 
     def _collect(self, kind: ApiKind, served: set[str] | None, write: bool = True) -> None:
         rel = kind.bundle_file
         if kind.group and served is not None and kind.group_version not in served:
             if write:
-                self._missing(rel, _not_installed(kind))
+                self._missing(rel, not_installed(kind))
             return
         if write:
             self.progress.update(FileProgress(rel, "running"))
@@ -163,15 +147,8 @@ class KubeCollector:
                 facts = NodeFacts() if facts is not None else None
                 self._write_list(kind, facts, write, page_size=0)
         except KubeError as exc:
-            reason = str(exc)
-            if exc.status == 404 and kind.group:
-                reason = _not_installed(kind)
-            elif exc.status == 403:
-                reason += needs_note(rel)
-            elif exc.status == 401:
-                reason += " (the API server rejected the kubeconfig credentials)"
             if write:
-                self._missing(rel, reason)
+                self._missing(rel, missing_reason(kind, exc))
             return
         except _Expired:
             if write:
@@ -276,6 +253,44 @@ class KubeCollector:
             out.add(kept)
 
 
+def served_group_versions(api: KubeApi) -> set[str] | None:
+    """The `group/version`s the server serves, or None when discovery was refused (then each
+    kind is listed, and a 404 means "not installed").
+
+    Raises:
+        KubeError: the API server could not be reached at all.
+    """
+    try:
+        body = api.get(DISCOVERY_PATH, [])
+    except KubeError as exc:
+        if exc.status == 0:
+            raise
+        return None
+    try:
+        groups = orjson.loads(body).get("groups") or []
+        return {
+            str(v.get("groupVersion"))
+            for g in groups
+            if isinstance(g, dict)
+            for v in g.get("versions") or []
+            if isinstance(v, dict)
+        }
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+
+
+def missing_reason(kind: ApiKind, exc: KubeError) -> str:
+    """Why `kind`'s file is missing after `exc`, naming the permission or CRD that is lacking."""
+    reason = str(exc)
+    if exc.status == 404 and kind.group:
+        return not_installed(kind)
+    if exc.status == 403:
+        return reason + needs_note(kind.bundle_file)
+    if exc.status == 401:
+        return reason + " (the API server rejected the kubeconfig credentials)"
+    return reason
+
+
 def _parse(body: bytes) -> Any:
     try:
         return orjson.loads(body)
@@ -283,5 +298,5 @@ def _parse(body: bytes) -> Any:
         raise KubeError(0, f"the API server sent invalid JSON: {exc}") from exc
 
 
-def _not_installed(kind: ApiKind) -> str:
+def not_installed(kind: ApiKind) -> str:
     return f"{NOT_INSTALLED} the API server does not serve {kind.resource} ({kind.group_version})"

@@ -7,10 +7,12 @@ are retried with jittered exponential backoff, honouring `Retry-After`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -102,9 +104,11 @@ class KubeApi:
         self.requests = 0
         """HTTP requests sent, retries included."""
         self._lock = threading.Lock()
+        self._streams: set[Any] = set()
 
     def close(self) -> None:
         """Release the connection pool."""
+        self.close_streams()
         self.client.close()
 
     def get(self, path: str, query: list[tuple[str, Any]]) -> bytes:
@@ -158,6 +162,68 @@ class KubeApi:
                 if self.cancel.wait(delay):
                     raise Cancelled()
         raise KubeError(0, f"{last} (gave up after {settings.attempts} attempts)")
+
+    def stream(
+        self, path: str, query: list[tuple[str, Any]], read_timeout: float
+    ) -> Iterator[bytes]:
+        """GET `path` once (no retries: a watch resumes itself) and yield the body line by line
+        as it arrives: the JSON lines of a watch.
+
+        Raises:
+            KubeError: the API answered an error status or could not be reached (status 0).
+            Cancelled: the watch was stopped.
+        """
+        import urllib3
+
+        if self.cancel.is_set():
+            raise Cancelled()
+        method, url, headers, _, _ = self.client.param_serialize(
+            "GET",
+            path,
+            query_params=query,
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )
+        with self._lock:
+            self.requests += 1
+        try:
+            response = self.client.call_api(
+                method,
+                url,
+                header_params=headers,
+                _request_timeout=(self.settings.connect_timeout, read_timeout),
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise KubeError(0, _network_reason(exc, read_timeout)) from exc
+        if not 200 <= response.status < 300:
+            raise KubeError(response.status, _status_message(response.read(), response.status))
+        raw = response.response
+        with self._lock:
+            self._streams.add(raw)
+        pending = b""
+        try:
+            for chunk in raw.stream(65536):
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                yield from (line for line in lines if line.strip())
+            if pending.strip():
+                yield pending
+        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            if self.cancel.is_set():
+                raise Cancelled() from exc
+            raise KubeError(0, _network_reason(exc, read_timeout)) from exc
+        finally:
+            with self._lock:
+                self._streams.discard(raw)
+            raw.release_conn()
+
+    def close_streams(self) -> None:
+        """Cut every open `stream` (its reader gets `Cancelled` once `cancel` is set)."""
+        with self._lock:
+            streams = list(self._streams)
+        for raw in streams:
+            with contextlib.suppress(Exception):  # the connection may be gone already
+                raw.shutdown()
 
 
 _REASONS = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 410: "Gone", 429: "TooMany"}

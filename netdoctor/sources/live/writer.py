@@ -70,7 +70,8 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def _dump_item(item: Any) -> bytes:
+def dump_list_item(item: Any) -> bytes:
+    """One object as a List file holds it: indented JSON, shifted under `items`."""
     try:
         blob = orjson.dumps(item, option=orjson.OPT_INDENT_2)
     except orjson.JSONEncodeError:
@@ -94,10 +95,14 @@ class ListWriter:
 
     def add(self, item: Any) -> None:
         """Append one object."""
+        self.add_dumped(dump_list_item(item))
+
+    def add_dumped(self, blob: bytes) -> None:
+        """Append one object already serialised by `dump_list_item` (a watch keeps them so)."""
         if self._aborted():
             raise RuntimeError("capture was aborted")
         self._out.write(b"\n    " if self.count == 0 else b",\n    ")
-        self._out.write(_dump_item(item))
+        self._out.write(blob)
         self.count += 1
 
     def finish(self) -> None:
