@@ -152,7 +152,7 @@ def test_aws_calls_do_not_grow_with_the_number_of_nodes(live_factory, tmp_path) 
     assert sum(len(r["Instances"]) for r in instances) == 30
     assert Counter(operations(r3.aws_calls)) == Counter(operations(r30.aws_calls))
     # 17 files, one sample to find the VPC (see aws.py), and the entries of each prefix list;
-    # the CIDR reservations: the VPC's subnets, then each subnet's IPv4 and IPv6 reservations;
+    # the CIDR reservations: the VPC's subnets, then each subnet's reservations (one call);
     # the node groups listed, then each described; the access entries; the insights listed,
     # then each that is not passing described.
     lists = len(doc(r30.path, f.AWS_PREFIX_LISTS)["PrefixLists"])
@@ -164,7 +164,7 @@ def test_aws_calls_do_not_grow_with_the_number_of_nodes(live_factory, tmp_path) 
     ]  # fmt: skip
     assert (groups, len(failing)) == (1, 1)
     eks = 1 + groups + 1 + 1 + len(failing)
-    assert len(r30.aws_calls) == 18 + lists + 1 + 2 * subnets + eks
+    assert len(r30.aws_calls) == 18 + lists + 1 + subnets + eks
     assert r3.kube_requests == r30.kube_requests == 14
 
 

@@ -381,13 +381,14 @@ class AwsCollector:
                 rel, "ec2", "describe_subnets", {"Filters": by_vpc}, "Subnets"
             )
             for subnet in subnets.get("Subnets") or []:
+                # One call answers both lists (the operation has no paginator).
                 params = {"SubnetId": subnet.get("SubnetId")}
+                found, more = self._api.call(
+                    rel, "ec2", "get_subnet_cidr_reservations", params, None
+                )
                 for key in merged:
-                    found, more = self._api.call(
-                        rel, "ec2", "get_subnet_cidr_reservations", params, key
-                    )
                     merged[key].extend(found.get(key) or [])
-                    pages += more
+                pages += more
         except AwsNoAccess:
             raise
         except AwsFailed as exc:
