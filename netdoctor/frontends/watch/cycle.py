@@ -32,11 +32,10 @@ from netdoctor.snapshot.bundle import open_bundle
 from netdoctor.snapshot.kinds import API_KINDS
 from netdoctor.snapshot.snapshot import Snapshot
 from netdoctor.sources.incident.layout import FRAMES
-from netdoctor.sources.live.aws import AwsCollector, AwsSettings
+from netdoctor.sources.live.aws import AwsCollector
 from netdoctor.sources.live.capture import CaptureOptions, rfc3339_now
 from netdoctor.sources.live.errors import CaptureError
 from netdoctor.sources.live.hints import context_hints, kubeconfig_paths, load_kubeconfig
-from netdoctor.sources.live.k8s_api import KubeSettings
 from netdoctor.sources.live.kube_watch import WATCH_TIMEOUT, KubeWatcher
 from netdoctor.sources.live.permissions import AWS_CALLS_BY_FILE
 from netdoctor.sources.live.progress import NullProgress
@@ -90,16 +89,8 @@ class WatchCycle:
     def __post_init__(self) -> None:
         o = self.options
         self.kube = KubeWatcher(
-            KubeSettings(
-                kubeconfig=o.kubeconfig,
-                context=o.context,
-                namespaces=o.namespaces,
-                page_size=o.page_size,
-                timeout=o.timeout,
-                attempts=o.attempts,
-                backoff=o.backoff,
-                workers=len(API_KINDS) + 2,  # sizes the connection pool: a watch per kind
-            ),
+            # a watch per kind, plus the ConfigMap GETs and discovery
+            o.kube_settings(workers=len(API_KINDS) + 2),
             self.cancel,
             on_error=self.metrics.capture_error,
             watch_timeout=self.watch_timeout,
@@ -206,13 +197,7 @@ class WatchCycle:
     def _poll_aws(self) -> AwsCollector:
         o = self.options
         aws = AwsCollector(
-            AwsSettings(
-                profile=o.profile,
-                region=self.region,
-                cluster=self.cluster,
-                timeout=o.timeout,
-                hooks=o.aws_hooks,
-            ),
+            o.aws_settings(self.region, self.cluster),
             self.writer,
             NullProgress(),
             self.cancel,

@@ -76,6 +76,30 @@ class CaptureOptions:
     cancel: threading.Event | None = None
     """Set it from another thread (the TUI) to stop the capture: `capture` raises `Cancelled`."""
 
+    def kube_settings(self, workers: int | None = None) -> KubeSettings:
+        """The Kubernetes side's settings (`workers` sizes its connection pool)."""
+        extra = {} if workers is None else {"workers": workers}
+        return KubeSettings(
+            kubeconfig=self.kubeconfig,
+            context=self.context,
+            namespaces=self.namespaces,
+            page_size=self.page_size,
+            timeout=self.timeout,
+            attempts=self.attempts,
+            backoff=self.backoff,
+            **extra,
+        )
+
+    def aws_settings(self, region: str | None, cluster: str | None) -> AwsSettings:
+        """The AWS side's settings, for the region and cluster known so far."""
+        return AwsSettings(
+            profile=self.profile,
+            region=region,
+            cluster=cluster,
+            timeout=self.timeout,
+            hooks=self.aws_hooks,
+        )
+
 
 @dataclass
 class CaptureResult:
@@ -142,15 +166,7 @@ def capture(options: CaptureOptions) -> CaptureResult:
 
     wanted = options.files
     kube = KubeCollector(
-        KubeSettings(
-            kubeconfig=options.kubeconfig,
-            context=options.context,
-            namespaces=options.namespaces,
-            page_size=options.page_size,
-            timeout=options.timeout,
-            attempts=options.attempts,
-            backoff=options.backoff,
-        ),
+        options.kube_settings(),
         writer,
         options.progress,
         cancel,
@@ -158,13 +174,7 @@ def capture(options: CaptureOptions) -> CaptureResult:
         wanted=None if wanted is None else frozenset(r for r in wanted if r in f.K8S_FILES),
     )
     aws = AwsCollector(
-        AwsSettings(
-            profile=options.profile,
-            region=options.region,
-            cluster=options.cluster,
-            timeout=options.timeout,
-            hooks=options.aws_hooks,
-        ),
+        options.aws_settings(options.region, options.cluster),
         writer,
         options.progress,
         cancel,
