@@ -30,6 +30,9 @@ from netdoctor.sources.live.pool import run_parallel
 from netdoctor.sources.live.progress import FileProgress, ProgressSink
 from netdoctor.sources.live.writer import BundleWriter, aws_cli_json
 
+Call = Callable[[str, str, dict[str, Any], str | None], Any]
+"""(service, method, params, list key) → the document: one AWS call of a merged file."""
+
 _SAMPLE_INSTANCES = 50
 _TYPES_PER_CALL = 100
 
@@ -344,80 +347,77 @@ class AwsCollector:
             pages += n
         self._write(rel, {"InstanceTypes": merged}, len(merged), pages)
 
-    def _prefix_lists(self) -> None:
-        """describe-managed-prefix-lists, each list given its `Entries`: the describe call holds
-        no CIDRs, and a route or rule naming a prefix list means nothing without them."""
-        rel = f.AWS_PREFIX_LISTS
+    def _merged_file(self, rel: str, build: Callable[[Call], tuple[dict[str, Any], int]]) -> None:
+        """A file made of several calls (a list, then one call per item), merged into one
+        document: `build` makes them through the `Call` it is given and returns (document,
+        items). One failed call leaves the whole file missing."""
         self.progress.update(FileProgress(rel, "running"))
+        pages = 0
+
+        def call(service: str, method: str, params: dict[str, Any], key: str | None) -> Any:
+            nonlocal pages
+            doc, more = self._api.call(rel, service, method, params, key)
+            pages += more
+            return doc
+
         try:
-            doc, pages = self._api.call(
-                rel, "ec2", "describe_managed_prefix_lists", {}, "PrefixLists"
-            )
-            for entry in doc.get("PrefixLists") or []:
-                params = {"PrefixListId": entry.get("PrefixListId")}
-                found, more = self._api.call(
-                    rel, "ec2", "get_managed_prefix_list_entries", params, "Entries"
-                )
-                entry["Entries"] = found.get("Entries") or []
-                pages += more
+            doc, items = build(call)
         except AwsNoAccess:
             raise
         except AwsFailed as exc:
             self._missing(rel, str(exc))
             return
-        self._write(rel, doc, len(doc.get("PrefixLists") or []), pages)
+        self._write(rel, doc, items, pages)
+
+    def _prefix_lists(self) -> None:
+        """describe-managed-prefix-lists, each list given its `Entries`: the describe call holds
+        no CIDRs, and a route or rule naming a prefix list means nothing without them."""
+
+        def build(call: Call) -> tuple[dict[str, Any], int]:
+            doc = call("ec2", "describe_managed_prefix_lists", {}, "PrefixLists")
+            for entry in doc.get("PrefixLists") or []:
+                params = {"PrefixListId": entry.get("PrefixListId")}
+                found = call("ec2", "get_managed_prefix_list_entries", params, "Entries")
+                entry["Entries"] = found.get("Entries") or []
+            return doc, len(doc.get("PrefixLists") or [])
+
+        self._merged_file(f.AWS_PREFIX_LISTS, build)
 
     def _subnet_cidr_reservations(self, by_vpc: list[dict[str, Any]]) -> None:
         """get-subnet-cidr-reservations of each subnet of the VPC, merged into one document
         (the call takes one subnet id)."""
-        rel = f.AWS_SUBNET_CIDR_RESERVATIONS
-        self.progress.update(FileProgress(rel, "running"))
-        merged: dict[str, list[Any]] = {
-            "SubnetIpv4CidrReservations": [],
-            "SubnetIpv6CidrReservations": [],
-        }
-        try:
-            subnets, pages = self._api.call(
-                rel, "ec2", "describe_subnets", {"Filters": by_vpc}, "Subnets"
-            )
+
+        def build(call: Call) -> tuple[dict[str, Any], int]:
+            merged: dict[str, list[Any]] = {
+                "SubnetIpv4CidrReservations": [],
+                "SubnetIpv6CidrReservations": [],
+            }
+            subnets = call("ec2", "describe_subnets", {"Filters": by_vpc}, "Subnets")
             for subnet in subnets.get("Subnets") or []:
                 # One call answers both lists (the operation has no paginator).
                 params = {"SubnetId": subnet.get("SubnetId")}
-                found, more = self._api.call(
-                    rel, "ec2", "get_subnet_cidr_reservations", params, None
-                )
+                found = call("ec2", "get_subnet_cidr_reservations", params, None)
                 for key in merged:
                     merged[key].extend(found.get(key) or [])
-                pages += more
-        except AwsNoAccess:
-            raise
-        except AwsFailed as exc:
-            self._missing(rel, str(exc))
-            return
-        self._write(rel, merged, sum(len(v) for v in merged.values()), pages)
+            return merged, sum(len(v) for v in merged.values())
+
+        self._merged_file(f.AWS_SUBNET_CIDR_RESERVATIONS, build)
 
     def _nodegroups(self) -> None:
         """describe-nodegroup of each node group, merged: the list names them only, and the
         health issues and node role are in the describe."""
-        rel = f.AWS_NODEGROUPS
-        self.progress.update(FileProgress(rel, "running"))
-        merged: list[Any] = []
-        try:
-            names, pages = self._api.call(
-                rel, "eks", "list_nodegroups", {"clusterName": self.cluster}, "nodegroups"
-            )
+
+        def build(call: Call) -> tuple[dict[str, Any], int]:
+            cluster = {"clusterName": self.cluster}
+            names = call("eks", "list_nodegroups", cluster, "nodegroups")
+            merged = []
             for name in names.get("nodegroups") or []:
-                params = {"clusterName": self.cluster, "nodegroupName": name}
-                doc, more = self._api.call(rel, "eks", "describe_nodegroup", params, None)
+                doc = call("eks", "describe_nodegroup", {**cluster, "nodegroupName": name}, None)
                 if isinstance(doc.get("nodegroup"), dict):
                     merged.append(doc["nodegroup"])
-                pages += more
-        except AwsNoAccess:
-            raise
-        except AwsFailed as exc:
-            self._missing(rel, str(exc))
-            return
-        self._write(rel, {"nodegroups": merged}, len(merged), pages)
+            return {"nodegroups": merged}, len(merged)
+
+        self._merged_file(f.AWS_NODEGROUPS, build)
 
     def _access_entries(self) -> None:
         self._list_file(
@@ -432,30 +432,23 @@ class AwsCollector:
     def _insights(self) -> None:
         """list-insights, each insight that is not PASSING given describe-insight's
         recommendation and resources (a passing one has nothing more to say)."""
-        rel = f.AWS_INSIGHTS
-        self.progress.update(FileProgress(rel, "running"))
-        try:
-            doc, pages = self._api.call(
-                rel, "eks", "list_insights", {"clusterName": self.cluster}, "insights"
-            )
+
+        def build(call: Call) -> tuple[dict[str, Any], int]:
+            cluster = {"clusterName": self.cluster}
+            doc = call("eks", "list_insights", cluster, "insights")
             for insight in doc.get("insights") or []:
                 status = _dig(insight, "insightStatus", "status")
                 if status == "PASSING" or not insight.get("id"):
                     continue
-                params = {"clusterName": self.cluster, "id": insight["id"]}
-                found, more = self._api.call(rel, "eks", "describe_insight", params, None)
+                found = call("eks", "describe_insight", {**cluster, "id": insight["id"]}, None)
                 detail = found.get("insight")
                 if isinstance(detail, dict):
                     insight.update(
                         {k: detail[k] for k in ("recommendation", "resources") if k in detail}
                     )
-                pages += more
-        except AwsNoAccess:
-            raise
-        except AwsFailed as exc:
-            self._missing(rel, str(exc))
-            return
-        self._write(rel, doc, len(doc.get("insights") or []), pages)
+            return doc, len(doc.get("insights") or [])
+
+        self._merged_file(f.AWS_INSIGHTS, build)
 
     def _write(self, rel: str, doc: dict[str, Any], items: int, pages: int) -> None:
         with self._lock:
