@@ -111,6 +111,24 @@ class KubeApi:
         self.close_streams()
         self.client.close()
 
+    def _send(self, path: str, query: list[tuple[str, Any]], read_timeout: float) -> Any:
+        """One authenticated GET, counted; the response is not read yet."""
+        method, url, headers, _, _ = self.client.param_serialize(
+            "GET",
+            path,
+            query_params=query,
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )
+        with self._lock:
+            self.requests += 1
+        return self.client.call_api(
+            method,
+            url,
+            header_params=headers,
+            _request_timeout=(self.settings.connect_timeout, read_timeout),
+        )
+
     def get(self, path: str, query: list[tuple[str, Any]]) -> bytes:
         """GET `path`; retries 429/5xx/timeouts with backoff (honouring Retry-After).
 
@@ -125,23 +143,9 @@ class KubeApi:
         for attempt in range(settings.attempts):
             if self.cancel.is_set():
                 raise Cancelled()
-            method, url, headers, _, _ = self.client.param_serialize(
-                "GET",
-                path,
-                query_params=query,
-                header_params={"Accept": "application/json"},
-                auth_settings=["BearerToken"],
-            )
-            with self._lock:
-                self.requests += 1
             retry_after: float | None = None
             try:
-                response = self.client.call_api(
-                    method,
-                    url,
-                    header_params=headers,
-                    _request_timeout=(settings.connect_timeout, settings.timeout),
-                )
+                response = self._send(path, query, settings.timeout)
                 body = response.read()
                 status = response.status
             except (urllib3.exceptions.HTTPError, OSError) as exc:
@@ -177,22 +181,8 @@ class KubeApi:
 
         if self.cancel.is_set():
             raise Cancelled()
-        method, url, headers, _, _ = self.client.param_serialize(
-            "GET",
-            path,
-            query_params=query,
-            header_params={"Accept": "application/json"},
-            auth_settings=["BearerToken"],
-        )
-        with self._lock:
-            self.requests += 1
         try:
-            response = self.client.call_api(
-                method,
-                url,
-                header_params=headers,
-                _request_timeout=(self.settings.connect_timeout, read_timeout),
-            )
+            response = self._send(path, query, read_timeout)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise KubeError(0, _network_reason(exc, read_timeout)) from exc
         if not 200 <= response.status < 300:
