@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from netdoctor.facts.eks_signals import Signal, eks_signals
+from netdoctor.facts.eks_signals import Signal
 from netdoctor.models import RESOURCE_KINDS, CheckResult, EksSignal, Finding, unset_marker
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def place_signals(check: Check, snap: Snapshot, findings: list[Finding]) -> list
     """`findings` of `check` with the signals bearing on it placed: quoted in the evidence of
     each finding they corroborate, else added as findings of their own."""
     out = list(findings)
-    for signal in eks_signals(snap):
+    for signal in snap.views.eks_signals:
         if signal.check != check.id:
             continue
         matched = [n for n, f in enumerate(out) if _matches(signal, f)]
@@ -84,7 +84,7 @@ def place_signals(check: Check, snap: Snapshot, findings: list[Finding]) -> list
 def signal_entries(results: Sequence[CheckResult], snap: Snapshot) -> list[EksSignal]:
     """The report's `eks_signals`, with the index of each finding a signal stands beside."""
     entries = []
-    for signal in eks_signals(snap):
+    for signal in snap.views.eks_signals:
         indices = [
             f.index
             for r in results

@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
 from netdoctor.facts.cni import CniSettings, cni_settings
+from netdoctor.facts.eks_signals import Signal, eks_signals
 from netdoctor.facts.instances import InstanceCatalog
 from netdoctor.facts.maxpods import (
     InstanceLimits,
@@ -222,6 +223,11 @@ class Views:
 
     def __init__(self, snap: Snapshot) -> None:
         self.snap = snap
+
+    @cached_property
+    def eks_signals(self) -> list[Signal]:
+        """What EKS itself reports (health issues, insights not passing), read once."""
+        return eks_signals(self.snap)
 
     # --- settings and limits -------------------------------------------------------------
 
